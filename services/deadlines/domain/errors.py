@@ -1,0 +1,23 @@
+"""Errors of the deadlines domain. Both carry enough detail to be shown to an operator as is."""
+
+from __future__ import annotations
+
+
+class CalendarFileError(ValueError):
+    """A county year file (e.g. calendars/2027.yaml) is malformed or contradicts itself.
+
+    The message always names the file and, where there is one, the line and the date at fault.
+    """
+
+
+class DeadlineRuleError(ValueError):
+    """A command on a deadline breaks a rule (resume without pause, extension beyond quota …).
+
+    `code` is a stable machine-readable identifier (used in dead-letter records and HTTP 4xx
+    bodies); `message` is the human explanation.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

@@ -1,0 +1,91 @@
+"""Deadlines: clocks kept by the deadlines service, and clocks others ask it to keep."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from shared.envelope import EventPayload, event
+
+
+class Responsible(BaseModel):
+    handler_id: str | None = None
+    reviewer_id: str | None = None
+    approver_id: str | None = None
+
+
+class DeadlineFacts(BaseModel):
+    """What every deadline event repeats, so consumers need no lookup."""
+
+    deadline_id: str = Field(description="Deterministic: kind + subject id")
+    kind: str = Field(description="campaign_report | matter | complaint_acceptance | "
+                                  "complaint_conclusion | rectification | appeal_window")
+    subject_type: str = Field(description="report | matter | complaint | measure")
+    subject_id: str
+    unit_id: str
+    responsible: Responsible = Field(default_factory=Responsible)
+    due_at: AwareDatetime
+    allowed_working_days: int | None = None
+    calendar_version: str
+    provisional: bool = Field(description="Computed without the year's holiday data")
+
+
+@event("deadline.scheduled")
+class DeadlineScheduled(EventPayload):
+    deadline: DeadlineFacts
+    starts_at: AwareDatetime
+
+
+@event("deadline.warned")
+class DeadlineWarned(EventPayload):
+    """Yellow card (黄牌预警)."""
+
+    deadline: DeadlineFacts
+    warning: str = Field(description="Which warning point, e.g. '50%', '75%', '2wd'")
+    remaining_working_days: int
+    warned_at: AwareDatetime
+
+
+@event("deadline.missed")
+class DeadlineMissed(EventPayload):
+    """Red card (红牌): the time is up and the obligation is not met. Fired exactly once."""
+
+    deadline: DeadlineFacts
+    missed_at: AwareDatetime
+
+
+@event("deadline.met")
+class DeadlineMet(EventPayload):
+    deadline: DeadlineFacts
+    met_at: AwareDatetime
+    late: bool
+    lateness_working_days: int = Field(ge=0)
+
+
+@event("deadline.rescheduled")
+class DeadlineRescheduled(EventPayload):
+    deadline: DeadlineFacts
+    previous_due_at: AwareDatetime
+    reason: str = Field(description="calendar_loaded | paused | resumed | extended")
+
+
+@event("deadline.requested")
+class DeadlineRequested(EventPayload):
+    """Another service asks for a clock (rectification order, appeal window)."""
+
+    kind: str = Field(description="rectification | appeal_window")
+    subject_type: str = Field("measure")
+    subject_id: str
+    unit_id: str
+    person_id: str | None = None
+    starts_at: AwareDatetime
+    working_days: int = Field(gt=0)
+
+
+@event("deadline.fulfilled")
+class DeadlineFulfilled(EventPayload):
+    """Another service reports that the obligation behind a requested clock is met."""
+
+    kind: str
+    subject_id: str
+    unit_id: str
+    fulfilled_at: AwareDatetime

@@ -1,0 +1,165 @@
+"""At-least-once processing of one Kafka message, shared by every subscriber.
+
+parse the envelope → in one database transaction: inbox insert (a duplicate stops here), the
+handler's state change and the events it emits into the outbox → commit → ack the offset.
+
+Failures: PoisonMessage/Rejected/invalid envelope → dead-letter at once; the database or broker
+away → retry with capped backoff for as long as it takes (the message is fine, the world is not);
+any other error → bounded retries with backoff, then dead-letter. The offset is acked only after
+the message was applied, skipped as a duplicate or dead-lettered, so nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock
+from shared.envelope import Envelope, UnknownEventType
+from shared.logs import get_logger
+from shared.messaging import outbox
+from shared.messaging.deadletter import RawMessage, publish_dead_letter
+from shared.messaging.errors import PoisonMessage
+from shared.metrics import DEAD_LETTERS, EVENTS_IN, HANDLER_SECONDS, RETRIES
+from shared.topics import DEAD_LETTER
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Tx:
+    """What a handler gets: the open transaction, the clock, and a way to emit events."""
+
+    session: AsyncSession
+    schema: str
+    clock: Clock
+    emitted: list[Envelope] = field(default_factory=list)
+
+    async def emit(self, topic: str, envelope: Envelope) -> None:
+        await outbox.emit(self.session, self.schema, topic, envelope)
+        self.emitted.append(envelope)
+
+
+Handler = Callable[[Tx, Envelope], Awaitable[None]]
+
+
+def _explain(exc: Exception) -> str:
+    """A precise, field-naming reason for an envelope or payload that does not validate."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                         for e in exc.errors(include_url=False))
+    return str(exc)
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    if isinstance(exc, (ConnectionError, OSError, TimeoutError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+            return True
+        name = type(exc.orig).__name__ if exc.orig is not None else ""
+        # asyncpg's names for a server going away, a deadlock or a serialization conflict.
+        return any(s in name for s in ("Connection", "CannotConnectNow", "AdminShutdown",
+                                       "Deadlock", "Serialization", "TooManyConnections"))
+    return isinstance(exc, sa_exc.TimeoutError)
+
+
+class Pipeline:
+    def __init__(self, *, service: str, consumer: str, schema: str,
+                 sessions: async_sessionmaker[AsyncSession], producer: AIOKafkaProducer,
+                 clock: Clock, relay_wake: Callable[[], None] = lambda: None,
+                 max_attempts: int = 5, backoff_s: float = 0.2, backoff_max_s: float = 10.0,
+                 dead_letter_topic: str = DEAD_LETTER) -> None:
+        self.service, self.consumer, self.schema = service, consumer, schema
+        self._sessions, self._producer, self._clock = sessions, producer, clock
+        self._wake = relay_wake
+        self._max_attempts, self._backoff, self._backoff_max = max_attempts, backoff_s, backoff_max_s
+        self._dlq = dead_letter_topic
+        self.last_progress: float = time.monotonic()
+
+    async def process(self, msg: RawMessage, handler: Handler) -> str:
+        """Apply one message; returns 'applied', 'duplicate' or 'dead-lettered'.
+        Returns only when it is safe to commit the offset."""
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(topic=msg.topic, partition=msg.partition,
+                                               offset=msg.offset)
+        try:
+            env = Envelope.from_bytes(msg.value)
+            env.parsed()  # the payload must match its registered schema
+        except (ValidationError, UnknownEventType, ValueError) as exc:
+            await self._dead_letter(msg, PoisonMessage(_explain(exc), code="invalid_envelope"), 1)
+            return "dead-lettered"
+        structlog.contextvars.bind_contextvars(
+            event_id=str(env.event_id), correlation_id=str(env.correlation_id),
+            event_type=env.event_type, unit_id=env.unit_id)
+
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                outcome = await self._apply(env, handler)
+                HANDLER_SECONDS.labels(self.service, msg.topic).observe(time.perf_counter() - started)
+                EVENTS_IN.labels(self.service, msg.topic, outcome).inc()
+                self.last_progress = time.monotonic()
+                if outcome == "applied":
+                    self._wake()
+                return outcome
+            except asyncio.CancelledError:
+                raise
+            except PoisonMessage as exc:
+                await self._dead_letter(msg, exc, attempts=attempt)
+                return "dead-lettered"
+            except Exception as exc:
+                infra = is_infrastructure_error(exc)
+                if not infra and attempt >= self._max_attempts:
+                    log.exception("handler failed; dead-lettering", attempts=attempt)
+                    await self._dead_letter(msg, exc, attempts=attempt)
+                    return "dead-lettered"
+                delay = min(self._backoff * 2 ** (attempt - 1), self._backoff_max)
+                RETRIES.labels(self.service, msg.topic).inc()
+                log.warning("handler failed; retrying", error=repr(exc), attempt=attempt,
+                            infrastructure=infra, retry_in_s=delay)
+                await asyncio.sleep(delay)
+
+    async def _apply(self, env: Envelope, handler: Handler) -> str:
+        async with self._sessions() as session, session.begin():
+            first = (await session.execute(
+                text(f'INSERT INTO "{self.schema}".inbox (consumer, event_id, topic) '
+                     "VALUES (:c, :e, :t) ON CONFLICT DO NOTHING RETURNING 1"),
+                {"c": self.consumer, "e": env.event_id, "t": env.event_type})).first()
+            if first is None:
+                log.info("duplicate event skipped")
+                return "duplicate"
+            await handler(Tx(session, self.schema, self._clock), env)
+        log.debug("event applied")
+        return "applied"
+
+    async def _dead_letter(self, msg: RawMessage, exc: BaseException, attempts: int) -> None:
+        reason = exc.reason if isinstance(exc, PoisonMessage) else str(exc)
+        error_type = exc.code if isinstance(exc, PoisonMessage) else type(exc).__name__
+        delay = self._backoff
+        while True:  # the dead letter must be on the broker before the offset moves on
+            try:
+                await publish_dead_letter(self._producer, self._dlq, msg, consumer=self.consumer,
+                                          error=reason, error_type=error_type, attempts=attempts,
+                                          failed_at=self._clock.now())
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as pub_exc:
+                log.warning("dead-letter publish failed; retrying", error=repr(pub_exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
+        DEAD_LETTERS.labels(self.service, msg.topic).inc()
+        EVENTS_IN.labels(self.service, msg.topic, "dead-lettered").inc()
+        self.last_progress = time.monotonic()
+        log.warning("message dead-lettered", reason=reason, error_type=error_type)

@@ -1,0 +1,37 @@
+"""faststream glue for at-least-once subscribers.
+
+Subscribers take the raw bytes (our decoder does no JSON parsing, so a body that is not JSON
+reaches the pipeline and is dead-lettered instead of failing inside faststream and being skipped),
+hand them to the Pipeline, and ack only after it returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka.message import KafkaMessage
+
+from shared.messaging.deadletter import RawMessage
+
+
+async def raw_decoder(msg: Any) -> bytes:
+    return msg.body
+
+
+def at_least_once(group_id: str, **extra: Any) -> dict[str, Any]:
+    """Subscriber options every consumer in the system uses: a named group, manual ack,
+    start from the earliest offset when the group is new, and our raw decoder."""
+    return {
+        "group_id": group_id,
+        "ack_policy": AckPolicy.MANUAL,
+        "auto_offset_reset": "earliest",
+        "decoder": raw_decoder,
+        "max_poll_records": 200,
+        **extra,
+    }
+
+
+def raw(msg: KafkaMessage) -> RawMessage:
+    rec = msg.raw_message
+    return RawMessage(topic=rec.topic, partition=rec.partition, offset=rec.offset,
+                      key=rec.key, value=rec.value or b"", headers=tuple(rec.headers or ()))

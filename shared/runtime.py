@@ -1,0 +1,159 @@
+"""What every service process has: settings, logging, migrations, database engine, idempotent
+producer, outbox relay, the at-least-once pipeline, a faststream broker and an HTTP server for
+health and metrics. A service's main.py builds a Runtime and hands it its routers."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared import events  # noqa: F401  (registers every payload type)
+from shared.clock import Clock, clock_from_settings
+from shared.db import make_engine, session_factory
+from shared.health import HealthState, health_routes, since
+from shared.logs import configure_logging, get_logger
+from shared.messaging.outbox import OutboxRelay, make_producer
+from shared.messaging.pipeline import Pipeline
+from shared.migrations import migrations_dir, upgrade_async
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    service: str
+    schema: str
+    settings: ServiceSettings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    relay: OutboxRelay
+    pipeline: Pipeline
+    broker: KafkaBroker
+    http: FastAPI
+    health: HealthState
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+def build_runtime(service: str, schema: str, settings: ServiceSettings,
+                  clock: Clock | None = None, http: FastAPI | None = None) -> Runtime:
+    clock = clock or clock_from_settings(settings.clock_epoch, settings.clock_speed,
+                                         settings.clock_anchor)
+    engine = make_engine(settings.database_dsn, settings.db_pool_size)
+    sessions = session_factory(engine)
+    producer = make_producer(settings.kafka_bootstrap, f"{service}-outbox")
+    relay = OutboxRelay(engine, schema, producer, poll_s=settings.outbox_poll_s, service=service)
+    pipeline = Pipeline(service=service, consumer=service, schema=schema, sessions=sessions,
+                        producer=producer, clock=clock, relay_wake=relay.wake,
+                        max_attempts=settings.max_attempts, backoff_s=settings.retry_backoff_s,
+                        backoff_max_s=settings.retry_backoff_max_s)
+    broker = KafkaBroker(settings.kafka_bootstrap, client_id=service, graceful_timeout=30.0,
+                         logger=get_logger(f"{service}.broker"))
+    broker.context.set_global("pipeline", pipeline)
+    broker.context.set_global("clock", clock)
+    http = http or FastAPI(title=f"xiaoneng {service}")
+    health = HealthState()
+    rt = Runtime(service, schema, settings, clock, engine, sessions, producer, relay, pipeline,
+                 broker, http, health)
+    health.readiness_probes["postgresql"] = lambda: _ping_db(engine)
+    health.readiness_probes["kafka"] = lambda: _ping_kafka(producer)
+    health.progress["outbox_relay"] = lambda: (
+        since_loop(relay.last_progress), True)
+    health.progress["consumer"] = lambda: (since(pipeline.last_progress), _has_lag(broker))
+    health_routes(http, health)
+    return rt
+
+
+def since_loop(mark: float) -> float:
+    return asyncio.get_running_loop().time() - mark if mark else 0.0
+
+
+async def _ping_db(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _ping_kafka(producer: AIOKafkaProducer) -> None:
+    await producer.client.fetch_all_metadata()
+
+
+def _has_lag(broker: KafkaBroker) -> bool:
+    """True when some assigned partition has records beyond our position (work is waiting)."""
+    try:
+        for sub in broker.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None:
+                continue
+            for tp in consumer.assignment():
+                hw = consumer.highwater(tp)
+                pos = consumer._fetcher._subscriptions.subscription.assignment.state_value(tp)
+                if hw is not None and pos is not None and pos.position is not None and hw > pos.position:
+                    return True
+    except Exception:
+        return False
+    return False
+
+
+async def _start_with_retry(what: str, start: Callable[[], Awaitable[None]]) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await start()
+            return
+        except Exception as exc:
+            log.warning(f"{what} not reachable yet; retrying", error=repr(exc), retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+async def serve(rt: Runtime) -> None:
+    """Run until SIGTERM/SIGINT; on the signal, finish the message in hand, ack, and leave."""
+    s = rt.settings
+    await _start_with_retry("postgresql", lambda: upgrade_async(migrations_dir(rt.service), rt.schema, s.database_dsn))
+    await _start_with_retry("kafka producer", rt.producer.start)
+    relay_task = asyncio.create_task(rt.relay.run(), name="outbox-relay")
+    extra = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in rt.background]
+    await _start_with_retry("kafka broker", rt.broker.start)
+    server = uvicorn.Server(uvicorn.Config(rt.http, host=s.http_host, port=s.http_port,
+                                           log_config=None, access_log=False, lifespan="off"))
+    http_task = asyncio.create_task(server.serve(), name="http")
+    log.info("service started", http_port=s.http_port)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: draining the message in hand")
+    await rt.broker.stop()  # waits (graceful_timeout) for running handlers, which ack
+    for t in extra:
+        t.cancel()
+    rt.relay.stop()
+    try:
+        await asyncio.wait_for(relay_task, 10)
+    except (TimeoutError, asyncio.CancelledError):
+        relay_task.cancel()
+    server.should_exit = True
+    await asyncio.wait_for(rt.producer.stop(), 10)
+    await http_task
+    await rt.engine.dispose()
+    log.info("stopped")
+
+
+def run(service: str, schema: str, settings: ServiceSettings,
+        setup: Callable[[Runtime], None]) -> None:
+    configure_logging(service, settings.log_level, settings.log_format)
+    rt = build_runtime(service, schema, settings)
+    setup(rt)
+    asyncio.run(serve(rt))

@@ -1,0 +1,58 @@
+"""Small Kafka helpers for tests: unique topics, publishing raw bytes, collecting a topic."""
+
+from __future__ import annotations
+
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:8]}"
+
+
+async def create_topics(bootstrap: str, *names: str, partitions: int = 2) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [NewTopic(n, partitions, 1) for n in names if n not in existing]
+        if new:
+            await admin.create_topics(new)
+    finally:
+        await admin.close()
+
+
+async def publish(bootstrap: str, topic: str, *values: bytes, key: bytes | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for v in values:
+            await producer.send_and_wait(topic, v, key=key)
+    finally:
+        await producer.stop()
+
+
+class TopicReader:
+    """Reads a topic from the beginning into `records`; call `poll()` inside wait_for."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.topic = topic
+        self.records: list = []
+        self._consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                          auto_offset_reset="earliest", enable_auto_commit=False,
+                                          group_id=None)
+
+    async def start(self) -> TopicReader:
+        await self._consumer.start()
+        return self
+
+    async def poll(self) -> list:
+        batch = await self._consumer.getmany(timeout_ms=200)
+        for recs in batch.values():
+            self.records.extend(recs)
+        return self.records
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
