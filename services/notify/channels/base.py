@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 # Notice ids end up in Message-IDs and file names, so they are restricted to a safe alphabet.
 _NOTICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -74,9 +74,11 @@ class OutgoingEmail:
         check_notice_id(self.notice_id)
 
 
-M_contra = TypeVar("M_contra", OutgoingSms, OutgoingEmail, contravariant=True)
+@runtime_checkable
+class SmsChannel(Protocol):
+    async def send(self, message: OutgoingSms) -> DeliveryResult: ...
 
 
 @runtime_checkable
-class Channel(Protocol[M_contra]):
-    async def send(self, message: M_contra) -> DeliveryResult: ...
+class EmailChannel(Protocol):
+    async def send(self, message: OutgoingEmail) -> DeliveryResult: ...
