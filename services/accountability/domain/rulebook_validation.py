@@ -61,6 +61,7 @@ def _ladder(body: RuleBookBody) -> tuple[tuple[str, ...], list[str]]:
     """The measures must form one chain via escalates_to: no cycle, no fork, no second start."""
     nxt = {m.code: m.escalates_to for m in body.measures}
     problems: list[str] = []
+    declared = list(nxt)
     for start in nxt:  # cycle detection from every measure, reported once per cycle
         path, code = [], start
         while code is not None and code in nxt and code not in path:
@@ -68,7 +69,8 @@ def _ladder(body: RuleBookBody) -> tuple[tuple[str, ...], list[str]]:
             code = nxt[code]
         if code is not None and code in path and code == start:
             cycle = " → ".join(path[path.index(code):] + [code])
-            if min(path[path.index(code):]) == start:  # report each cycle once
+            # report each cycle once, starting from its member declared first in the file
+            if min(path[path.index(code):], key=declared.index) == start:
                 problems.append(f"cycle in the measure ladder: {cycle}")
     targets: dict[str, list[str]] = {}
     for code, target in nxt.items():
@@ -76,7 +78,9 @@ def _ladder(body: RuleBookBody) -> tuple[tuple[str, ...], list[str]]:
             targets.setdefault(target, []).append(code)
     for target, sources in targets.items():
         if len(sources) > 1:
-            problems.append(f"ladder forks: {' and '.join(sorted(sources))} all escalate to {target!r}")
+            problems.append(f"ladder forks: {' and '.join(sources)} both escalate to {target!r}"
+                            if len(sources) == 2 else
+                            f"ladder forks: {', '.join(sources)} all escalate to {target!r}")
     roots = [c for c in nxt if c not in targets]
     if len(roots) > 1:
         problems.append(f"ladder has several lowest rungs: {', '.join(roots)}")

@@ -59,7 +59,7 @@ def score_units(
         live = [m for m in group if m.status is not MeasureStatus.REVOKED]
         if not live:
             continue
-        top = max(live, key=lambda m: (m.points, m.status is MeasureStatus.IN_FORCE, str(m.id)))
+        top = max(live, key=lambda m: (m.points, m.rung, m.status is MeasureStatus.IN_FORCE, str(m.id)))
         confirmed = max((m.points for m in live if m.status is MeasureStatus.IN_FORCE), default=0)
         deductions[(period, unit)].append(Deduction(
             fault_id=fault_id, measure_id=top.id, code=top.code, points=top.points,

@@ -18,6 +18,16 @@ def check_notice_id(notice_id: str) -> str:
     return notice_id
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_MOBILE = re.compile(r"(?<!\d)(\+?86)?1[3-9]\d{9}(?!\d)")
+
+
+def scrub_personal_data(text: str) -> str:
+    """Provider replies often echo the address or number; reasons end up in logs and the
+    delivery log, so such tokens are replaced before they leave the channel."""
+    return _MOBILE.sub("<phone>", _EMAIL.sub("<address>", text))
+
+
 class DeliveryOutcome(StrEnum):
     SENT = "sent"
     TRANSIENT_FAILURE = "transient_failure"  # retry later with backoff

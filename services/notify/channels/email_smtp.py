@@ -7,6 +7,7 @@ The Message-ID is derived from the notice id, so a message sent twice after a cr
 from __future__ import annotations
 
 import ssl
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -15,7 +16,7 @@ from enum import StrEnum
 
 import aiosmtplib
 
-from .base import DeliveryResult, OutgoingEmail
+from .base import DeliveryResult, OutgoingEmail, scrub_personal_data
 
 
 class SmtpSecurity(StrEnum):
@@ -42,7 +43,9 @@ def message_id_for(notice_id: str, domain: str) -> str:
     return f"<notice.{notice_id}@{domain}>"
 
 
-def build_mime_message(email: OutgoingEmail, settings: SmtpSettings) -> EmailMessage:
+def build_mime_message(
+    email: OutgoingEmail, settings: SmtpSettings, now: datetime | None = None
+) -> EmailMessage:
     domain = settings.message_id_domain or settings.from_address.rpartition("@")[2]
     message = EmailMessage()
     message["From"] = formataddr((settings.from_name, settings.from_address))
@@ -51,6 +54,7 @@ def build_mime_message(email: OutgoingEmail, settings: SmtpSettings) -> EmailMes
     else:
         message["To"] = email.to_address
     message["Subject"] = email.subject
+    message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = message_id_for(email.notice_id, domain)
     message["X-Xiaoneng-Notice-Id"] = email.notice_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies, please
@@ -59,12 +63,8 @@ def build_mime_message(email: OutgoingEmail, settings: SmtpSettings) -> EmailMes
     return message
 
 
-def stamp_date(message: EmailMessage, when) -> None:
-    message["Date"] = format_datetime(when)
-
-
 def _classify_code(code: int, message: str) -> DeliveryResult:
-    reason = f"SMTP {code} {message}".strip()
+    reason = scrub_personal_data(f"SMTP {code} {message}".strip())
     if 400 <= code < 500:
         return DeliveryResult.transient(reason)
     if 500 <= code < 600:
@@ -101,5 +101,7 @@ class SmtpEmailChannel:
             return _classify_code(exc.code, exc.message)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # connection refused, timeouts, TLS handshake, server disconnects: all worth a retry
-            return DeliveryResult.transient(f"SMTP {type(exc).__name__}: {exc}")
+            return DeliveryResult.transient(
+                scrub_personal_data(f"SMTP {type(exc).__name__}: {exc}")
+            )
         return DeliveryResult.ok(str(mime["Message-ID"]), reason=response)

@@ -1,0 +1,66 @@
+"""Runs every service as its own process, prefixes nothing (each log line already names its
+service), restarts none (a crash is visible), and stops them all with SIGTERM on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("intake", "deadlines", "accountability", "notify")
+
+
+def available() -> list[str]:
+    return [s for s in SERVICES if (ROOT / "services" / s / "__main__.py").exists()]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-demo", action="store_true", help="run the services only")
+    ap.add_argument("--demo-speed", type=float, default=2880.0,
+                    help="virtual seconds per real second in the demo (2880: a day per 30 s)")
+    args = ap.parse_args()
+    env = dict(os.environ)
+    demo = not args.no_demo and (ROOT / "deploy" / "demo" / "__main__.py").exists()
+    if demo:
+        # One shared virtual clock for every process: the campaign runs at demo speed.
+        env.setdefault("XN_CLOCK_EPOCH", "2026-05-06T08:30:00+08:00")
+        env.setdefault("XN_CLOCK_SPEED", str(args.demo_speed))
+        env.setdefault("XN_CLOCK_ANCHOR", str(time.time()))
+    procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], env=env, cwd=ROOT)
+             for s in available()}
+    if demo:
+        procs["demo"] = subprocess.Popen([sys.executable, "-m", "deploy.demo"], env=env, cwd=ROOT)
+    print(f"[supervisor] started: {', '.join(procs)} (Ctrl-C stops)", file=sys.stderr)
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping:
+        for name, p in procs.items():
+            if p.poll() is not None and name != "demo":
+                print(f"[supervisor] {name} exited with {p.returncode}", file=sys.stderr)
+                stopping = True
+        time.sleep(0.5)
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs.values():
+        try:
+            p.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
