@@ -6,27 +6,39 @@ matter id, complaint id, deadline id) so that the events of one case stay in ord
 
 from __future__ import annotations
 
+import os
+
+# A namespace for a whole deployment (several counties on one cluster) and for end-to-end tests,
+# which run the services as processes against a broker that keeps earlier runs' records.
+# Read once at import: every process of one deployment must agree on it.
+PREFIX = os.environ.get("XN_TOPIC_PREFIX", "")
+
 # Doors for other systems (external schema, validated by intake).
-IN_ROSTER = "xn.in.roster"
-IN_REPORTS = "xn.in.reports"
-IN_MATTERS = "xn.in.matters"
-IN_COMPLAINTS = "xn.in.complaints"
-IN_INSPECTIONS = "xn.in.inspections"
+IN_ROSTER = PREFIX + "xn.in.roster"
+IN_REPORTS = PREFIX + "xn.in.reports"
+IN_MATTERS = PREFIX + "xn.in.matters"
+IN_COMPLAINTS = PREFIX + "xn.in.complaints"
+IN_INSPECTIONS = PREFIX + "xn.in.inspections"
 INBOUND = (IN_ROSTER, IN_REPORTS, IN_MATTERS, IN_COMPLAINTS, IN_INSPECTIONS)
 
 # Canonical events (envelope + typed payload).
-ROSTER = "xn.roster"  # units, people, appointments, campaigns
-REPORTS = "xn.reports"  # campaign report submissions
-MATTERS = "xn.matters"  # 办件 lifecycle
-COMPLAINTS = "xn.complaints"  # 效能投诉 lifecycle
-INSPECTIONS = "xn.inspections"  # 督查 findings
-OFFICE = "xn.office"  # appeals and exemptions entered by the county office
-DEADLINES = "xn.deadlines"  # scheduled / warned / missed / met / rescheduled / rejected
-DEADLINE_REQUESTS = "xn.deadline-requests"  # clocks other services ask deadlines to keep
-ACCOUNTABILITY = "xn.accountability"  # faults, measures, appeals, scores
-NOTICES = "xn.notices"  # notices sent / failed
+ROSTER = PREFIX + "xn.roster"  # units, people, appointments, campaigns
+REPORTS = PREFIX + "xn.reports"  # campaign report submissions
+MATTERS = PREFIX + "xn.matters"  # 办件 lifecycle
+COMPLAINTS = PREFIX + "xn.complaints"  # 效能投诉 lifecycle
+INSPECTIONS = PREFIX + "xn.inspections"  # 督查 findings
+OFFICE = PREFIX + "xn.office"  # appeals and exemptions entered by the county office
+DEADLINES = PREFIX + "xn.deadlines"  # scheduled / warned / missed / met / rescheduled / rejected
+DEADLINE_REQUESTS = PREFIX + "xn.deadline-requests"  # clocks other services ask deadlines to keep
+ACCOUNTABILITY = PREFIX + "xn.accountability"  # faults, measures, appeals, scores
+NOTICES = PREFIX + "xn.notices"  # notices sent / failed
 
-DEAD_LETTER = "xn.dead-letter"  # poison messages with the original bytes and the error
+DEAD_LETTER = PREFIX + "xn.dead-letter"  # poison messages with the original bytes and the error
 
 ALL = (*INBOUND, ROSTER, REPORTS, MATTERS, COMPLAINTS, INSPECTIONS, OFFICE, DEADLINES,
        DEADLINE_REQUESTS, ACCOUNTABILITY, NOTICES, DEAD_LETTER)
+
+
+def group(service: str) -> str:
+    """Consumer group id of a service, inside the deployment's namespace."""
+    return PREFIX + service

@@ -12,6 +12,7 @@ from faststream import AckPolicy
 from faststream.kafka.message import KafkaMessage
 
 from shared.messaging.deadletter import RawMessage
+from shared.topics import group
 
 
 async def raw_decoder(msg: Any) -> bytes:
@@ -22,7 +23,7 @@ def at_least_once(group_id: str, **extra: Any) -> dict[str, Any]:
     """Subscriber options every consumer in the system uses: a named group, manual ack,
     start from the earliest offset when the group is new, and our raw decoder."""
     return {
-        "group_id": group_id,
+        "group_id": group(group_id),  # inside the deployment's topic namespace
         "ack_policy": AckPolicy.MANUAL,
         "auto_offset_reset": "earliest",
         "decoder": raw_decoder,

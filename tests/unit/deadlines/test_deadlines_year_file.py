@@ -55,12 +55,12 @@ def year_text(holidays: str, workdays: str = "  - {date: 2027-02-20, name: 春�
         ),
         pytest.param(
             year_text("", "  - {date: 2027-02-20, name: 春节}\n  - {date: 2027-02-20, name: 春节}\n"),
-            "f.yaml line 5: 2027-02-20 listed twice in workdays (first on line 4)",
+            "f.yaml line 6: 2027-02-20 listed twice in workdays (first on line 5)",
             id="duplicate-workday",
         ),
         pytest.param(
             year_text("", "  - {date: 2027-02-22, name: 春节}\n"),
-            "f.yaml line 4: make-up workday 2027-02-22 is a weekday, already a working day",
+            "f.yaml line 5: make-up workday 2027-02-22 is a weekday, already a working day",
             id="weekday-make-up",
         ),
         pytest.param(
