@@ -89,19 +89,21 @@ async def _ping_kafka(producer: AIOKafkaProducer) -> None:
 
 
 def _has_lag(broker: KafkaBroker) -> bool:
-    """True when some assigned partition has records beyond our position (work is waiting)."""
-    try:
-        for sub in broker.subscribers:
-            consumer = getattr(sub, "consumer", None)
-            if consumer is None:
-                continue
+    """True when some assigned partition has records beyond our position (work is waiting).
+    Reads aiokafka's fetch state without a network round trip (the probe must be cheap)."""
+    for sub in broker.subscribers:
+        consumer = getattr(sub, "consumer", None)
+        if consumer is None:
+            continue
+        try:
+            assignment = consumer._subscription.subscription.assignment
             for tp in consumer.assignment():
-                hw = consumer.highwater(tp)
-                pos = consumer._fetcher._subscriptions.subscription.assignment.state_value(tp)
-                if hw is not None and pos is not None and pos.position is not None and hw > pos.position:
+                state = assignment.state_value(tp)
+                if (state.highwater is not None and state.has_valid_position
+                        and state.highwater > state.position):
                     return True
-    except Exception:
-        return False
+        except Exception:  # rebalancing: no assignment to judge
+            continue
     return False
 
 

@@ -45,7 +45,9 @@ class OutboxRelay:
         self._retain_s = retain_published_s
         self._wake = asyncio.Event()
         self._stopping = False
-        self.last_progress: float = 0.0  # loop.time() of the last successful round
+        # loop.time() of the last completed round, failed or not: a failing database is for
+        # readiness to report; liveness asks only whether the relay is still turning.
+        self.last_progress: float = 0.0
 
     def wake(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
@@ -104,6 +106,7 @@ class OutboxRelay:
                 failures += 1
                 delay = min(0.2 * 2 ** failures, 5.0)
                 log.warning("outbox relay failed; retrying", error=repr(exc), retry_in_s=delay)
+                self.last_progress = loop.time()
                 await asyncio.sleep(delay)
                 continue
             self._wake.clear()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -49,6 +51,7 @@ class Tx:
 
 
 Handler = Callable[[Tx, Envelope], Awaitable[None]]
+T = TypeVar("T")
 
 
 def _explain(exc: Exception) -> str:
@@ -100,13 +103,35 @@ class Pipeline:
         structlog.contextvars.bind_contextvars(
             event_id=str(env.event_id), correlation_id=str(env.correlation_id),
             event_type=env.event_type, unit_id=env.unit_id)
+        return await self._run(msg, env.event_id, env.event_type, lambda tx: handler(tx, env))
 
+    async def process_raw(self, msg: RawMessage, handler: Callable[[Tx, T], Awaitable[None]],
+                          parse: Callable[[bytes], tuple[uuid.UUID, str, T]]) -> str:
+        """Like `process`, for messages that are not envelopes (the external schema of the
+        xn.in.* doors). `parse(value)` returns (dedup id, label, parsed item) or raises
+        PoisonMessage / pydantic.ValidationError / ValueError, which dead-letter at once.
+        The dedup id goes into the inbox exactly as an envelope's event id does."""
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(topic=msg.topic, partition=msg.partition,
+                                               offset=msg.offset)
+        try:
+            dedup_id, label, item = parse(msg.value)
+        except PoisonMessage as exc:
+            await self._dead_letter(msg, exc, 1)
+            return "dead-lettered"
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(msg, PoisonMessage(_explain(exc), code="invalid_input"), 1)
+            return "dead-lettered"
+        return await self._run(msg, dedup_id, label, lambda tx: handler(tx, item))
+
+    async def _run(self, msg: RawMessage, event_id: uuid.UUID, label: str,
+                   apply: Callable[[Tx], Awaitable[None]]) -> str:
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                outcome = await self._apply(env, handler)
+                outcome = await self._apply(event_id, label, apply)
                 HANDLER_SECONDS.labels(self.service, msg.topic).observe(time.perf_counter() - started)
                 EVENTS_IN.labels(self.service, msg.topic, outcome).inc()
                 self.last_progress = time.monotonic()
@@ -130,16 +155,17 @@ class Pipeline:
                             infrastructure=infra, retry_in_s=delay)
                 await asyncio.sleep(delay)
 
-    async def _apply(self, env: Envelope, handler: Handler) -> str:
+    async def _apply(self, event_id: uuid.UUID, label: str,
+                     apply: Callable[[Tx], Awaitable[None]]) -> str:
         async with self._sessions() as session, session.begin():
             first = (await session.execute(
                 text(f'INSERT INTO "{self.schema}".inbox (consumer, event_id, topic) '
                      "VALUES (:c, :e, :t) ON CONFLICT DO NOTHING RETURNING 1"),
-                {"c": self.consumer, "e": env.event_id, "t": env.event_type})).first()
+                {"c": self.consumer, "e": event_id, "t": label})).first()
             if first is None:
                 log.info("duplicate event skipped")
                 return "duplicate"
-            await handler(Tx(session, self.schema, self._clock), env)
+            await apply(Tx(session, self.schema, self._clock))
         log.debug("event applied")
         return "applied"
 
