@@ -153,6 +153,7 @@ class Pipeline:
                 RETRIES.labels(self.service, msg.topic).inc()
                 log.warning("handler failed; retrying", error=repr(exc), attempt=attempt,
                             infrastructure=infra, retry_in_s=delay)
+                self.last_progress = time.monotonic()  # retrying is not being stuck
                 await asyncio.sleep(delay)
 
     async def _apply(self, event_id: uuid.UUID, label: str,
