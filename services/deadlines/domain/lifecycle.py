@@ -226,5 +226,6 @@ def _require_before_due(
     schedule = compute_schedule(state, rule, calendar)
     if schedule.due_at is not None and at > schedule.due_at:
         raise DeadlineRuleError(
-            f"{command}_after_due", f"cannot {command} at {at.isoformat()}: due {schedule.due_at.isoformat()} passed"
+            f"{command}_after_due",
+            f"cannot {command} at {at.isoformat()}: due {schedule.due_at.isoformat()} passed",
         )

@@ -92,7 +92,8 @@ class RuleBook(_Strict):
         try:
             return self.kinds[kind]
         except KeyError:
-            raise DeadlineRuleError("unknown_kind", f"no deadline kind {kind!r}; known: {sorted(self.kinds)}") from None
+            known = sorted(self.kinds)
+            raise DeadlineRuleError("unknown_kind", f"no deadline kind {kind!r}; known: {known}") from None
 
 
 def load_rule_book(path: str | Path = DEFAULT_RULES_PATH) -> RuleBook:

@@ -101,7 +101,10 @@ def test_from_directory_uses_reviewed_files_and_lists_drafts(
     tmp_path, calendar_2027, reviewed_2027_text
 ):
     (tmp_path / "2027.yaml").write_text(reviewed_2027_text, encoding="utf-8")
-    draft = "year: 2028\nsource: 待发布\ndraft: true\nholidays: [{date: 2028-01-01, name: 元旦}]\nworkdays:\n"
+    draft = (
+        "year: 2028\nsource: 待发布\ndraft: true\n"
+        "holidays: [{date: 2028-01-01, name: 元旦}]\nworkdays:\n"
+    )
     (tmp_path / "2028.yaml").write_text(draft, encoding="utf-8")
     loaded = WorkCalendar.from_directory(tmp_path)
     assert loaded.version == calendar_2027.version
