@@ -28,6 +28,7 @@ MATTERS = PREFIX + "xn.matters"  # 办件 lifecycle
 COMPLAINTS = PREFIX + "xn.complaints"  # 效能投诉 lifecycle
 INSPECTIONS = PREFIX + "xn.inspections"  # 督查 findings
 OFFICE = PREFIX + "xn.office"  # appeals and exemptions entered by the county office
+CALENDAR = PREFIX + "xn.calendar"  # working-day calendar years loaded by the office
 DEADLINES = PREFIX + "xn.deadlines"  # scheduled / warned / missed / met / rescheduled / rejected
 DEADLINE_REQUESTS = PREFIX + "xn.deadline-requests"  # clocks other services ask deadlines to keep
 ACCOUNTABILITY = PREFIX + "xn.accountability"  # faults, measures, appeals, scores
@@ -35,7 +36,8 @@ NOTICES = PREFIX + "xn.notices"  # notices sent / failed
 
 DEAD_LETTER = PREFIX + "xn.dead-letter"  # poison messages with the original bytes and the error
 
-ALL = (*INBOUND, ROSTER, REPORTS, MATTERS, COMPLAINTS, INSPECTIONS, OFFICE, DEADLINES,
+ALL = (*INBOUND, ROSTER, REPORTS, MATTERS, COMPLAINTS, INSPECTIONS, OFFICE, CALENDAR,
+       DEADLINES,
        DEADLINE_REQUESTS, ACCOUNTABILITY, NOTICES, DEAD_LETTER)
 
 

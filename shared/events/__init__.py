@@ -1,3 +1,12 @@
 """Every canonical event payload; importing this package registers them all."""
 
-from shared.events import accountability, cases, complaints, deadlines, notices, office, roster  # noqa: F401
+from shared.events import (  # noqa: F401
+    accountability,
+    calendar,
+    cases,
+    complaints,
+    deadlines,
+    notices,
+    office,
+    roster,
+)

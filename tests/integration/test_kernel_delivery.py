@@ -8,19 +8,13 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy import text
 
-from shared.clock import ManualClock
-from shared.db import make_engine, session_factory
+from shared.cli import deadletters
 from shared.envelope import Envelope
-from shared.messaging.outbox import OutboxRelay, make_producer
-from shared.messaging.pipeline import Pipeline
-from shared.messaging.subscriber import at_least_once, raw
-from shared.migrations import upgrade_async
-from tests.integration.kernel_app.app import MIGRATIONS, NotePosted, make_handler
-from tests.support.kafka import TopicReader, create_topics, publish, unique
+from tests.integration.kernel_app.app import NotePosted
+from tests.integration.kernel_app.fixtures import kernel  # noqa: F401  (fixture)
+from tests.support.kafka import TopicReader, publish
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -32,42 +26,8 @@ def note(note_id: str, body: str) -> Envelope:
                          producer="a-plain-aiokafka-client")
 
 
-@pytest.fixture
-async def kernel(infra):
-    schema = f"kernel_{uuid.uuid4().hex[:8]}"
-    await upgrade_async(MIGRATIONS, schema, infra.database_url)
-    in_t, out_t, dlq_t = unique("t.in"), unique("t.out"), unique("t.dlq")
-    await create_topics(infra.kafka_bootstrap, in_t, out_t, dlq_t, partitions=1)
-    engine = make_engine(infra.database_url)
-    producer = make_producer(infra.kafka_bootstrap, "kernel-test")
-    await producer.start()
-    relay = OutboxRelay(engine, schema, producer, poll_s=0.05)
-    pipeline = Pipeline(service="kernel-test", consumer="kernel-test", schema=schema,
-                        sessions=session_factory(engine), producer=producer,
-                        clock=ManualClock(T0), relay_wake=relay.wake, dead_letter_topic=dlq_t,
-                        backoff_s=0.01)
-    broker = KafkaBroker(infra.kafka_bootstrap)
-    handler = make_handler(out_t)
-
-    @broker.subscriber(in_t, **at_least_once(f"kernel-{schema}"))
-    async def on_note(body: bytes, msg: KafkaMessage) -> None:
-        await pipeline.process(raw(msg), handler)
-        await msg.ack()
-
-    import asyncio
-    relay_task = asyncio.create_task(relay.run())
-    await broker.start()
-    yield {"schema": schema, "in": in_t, "out": out_t, "dlq": dlq_t, "engine": engine}
-    await broker.stop()
-    relay.stop()
-    await relay_task
-    await producer.stop()
-    async with engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await engine.dispose()
-
-
 async def test_duplicate_delivery_is_stored_once_and_poison_does_not_block(infra, kernel):
+    kernel["forbidden"].add("forbidden")
     first, second, last = note("n1", "门难进"), note("n2", "forbidden"), note("n3", "脸难看")
     # n1 is delivered twice (a producer retry), then a body that is not JSON, then an event
     # the business rule rejects, then a good one that must still get through.
@@ -99,6 +59,36 @@ async def test_duplicate_delivery_is_stored_once_and_poison_does_not_block(infra
                 f'SELECT count(*) FROM "{kernel["schema"]}".inbox'))).scalar_one()
         assert notes == ["n1", "n3"]  # the duplicate changed nothing; the rejected one neither
         assert inbox == 2
+    finally:
+        await out.stop()
+        await dlq.stop()
+
+
+async def test_dead_letter_replay_after_a_fix_applies_once(infra, kernel):
+    bad = note("n9", "事难办")
+    kernel["forbidden"].add("事难办")
+    await publish(infra.kafka_bootstrap, kernel["in"], bad.to_bytes(), key=b"case-9")
+    dlq = await TopicReader(infra.kafka_bootstrap, kernel["dlq"]).start()
+    out = await TopicReader(infra.kafka_bootstrap, kernel["out"]).start()
+    try:
+        await wait_for(lambda: _has(dlq, 1), what="the dead letter")
+        letter = dlq.records[0]
+        kernel["forbidden"].clear()  # the fix
+        cli = ["--bootstrap", infra.kafka_bootstrap, "--dead-letter-topic", kernel["dlq"]]
+        ref = f"{letter.partition}:{letter.offset}"
+        assert await deadletters.run([*cli, "replay", ref]) == 0
+        assert await deadletters.run([*cli, "replay", ref]) == 0  # replaying twice is harmless
+        await wait_for(lambda: _has(out, 1), what="the replayed note stored")
+        # A sentinel behind both replays proves they were both consumed before we count.
+        sentinel = note("n10", "ok")
+        await publish(infra.kafka_bootstrap, kernel["in"], sentinel.to_bytes(), key=b"case-9")
+        await wait_for(lambda: _has(out, 2), what="the sentinel stored")
+        assert [Envelope.from_bytes(r.value).payload["note_id"] for r in out.records] == ["n9", "n10"]
+        async with kernel["engine"].connect() as conn:
+            count = (await conn.execute(text(
+                f'SELECT count(*) FROM "{kernel["schema"]}".notes WHERE note_id = \'n9\''))).scalar_one()
+        assert count == 1
+        assert len(await dlq.poll()) == 1
     finally:
         await out.stop()
         await dlq.stop()

@@ -26,12 +26,12 @@ class NoteStored(EventPayload):
     length: int = Field(description="chars")
 
 
-def make_handler(out_topic: str):
+def make_handler(out_topic: str, forbidden: set[str]):
     async def store_note(tx: Tx, env: Envelope) -> None:
         note = env.parsed()
         assert isinstance(note, NotePosted)
-        if note.text == "forbidden":
-            raise Rejected("notes may not say 'forbidden'")
+        if note.text in forbidden:
+            raise Rejected(f"notes may not say {note.text!r}")
         await tx.session.execute(
             text(f'INSERT INTO "{tx.schema}".notes (note_id, text) VALUES (:i, :t)'),
             {"i": note.note_id, "t": note.text})
