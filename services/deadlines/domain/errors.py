@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-
-class CalendarFileError(ValueError):
-    """A county year file (e.g. calendars/2027.yaml) is malformed or contradicts itself.
-
-    The message always names the file and, where there is one, the line and the date at fault.
-    """
+# Moved to the kernel (accountability counts working days too); re-exported for old imports.
+from shared.workdays.errors import CalendarFileError  # noqa: F401
 
 
 class DeadlineRuleError(ValueError):
