@@ -1,0 +1,28 @@
+"""The intake process: the HTTP API on the runtime's FastAPI app, the Kafka doors on its broker.
+The only place that reads settings."""
+
+from __future__ import annotations
+
+from services.intake.asyncapi import declare_outputs
+from services.intake.context import Topics
+from services.intake.http_api import HttpDeps, install_api
+from services.intake.settings import IntakeSettings
+from services.intake.subscribers import Doors, build_door_router
+from shared.runtime import Runtime, run
+
+SERVICE = SCHEMA = "intake"
+
+
+def setup(rt: Runtime, topics: Topics | None = None, doors: Doors | None = None) -> None:
+    topics = topics or Topics()
+    install_api(rt.http, HttpDeps(rt.sessions, rt.schema, rt.clock, topics, rt.relay.wake))
+    rt.broker.include_router(build_door_router(rt.pipeline, topics, doors or Doors()))
+    declare_outputs(rt.broker, topics)  # documentation only: the outbox relay publishes
+
+
+def main() -> None:
+    run(SERVICE, SCHEMA, IntakeSettings(), setup)
+
+
+if __name__ == "__main__":
+    main()
