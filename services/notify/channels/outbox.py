@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.policy import SMTP
+from email.policy import default as default_policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -82,4 +82,6 @@ class OutboxEmailChannel(_OutboxChannel):
 
     async def send(self, message: OutgoingEmail) -> DeliveryResult:
         mime = build_mime_message(message, self.settings, now=self._clock())
-        return await self._store("email", message.notice_id, ".eml", mime.as_bytes(policy=SMTP))
+        # LF line ends (not the wire CRLF): operators read these files with ordinary tools.
+        data = mime.as_bytes(policy=default_policy)
+        return await self._store("email", message.notice_id, ".eml", data)

@@ -7,6 +7,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+_EPSILON = 1e-9
+
 
 class TokenBucket:
     def __init__(
@@ -34,12 +36,12 @@ class TokenBucket:
 
     def try_acquire(self) -> bool:
         self._refill()
-        if self._tokens >= 1:
-            self._tokens -= 1
+        if self._tokens >= 1 - _EPSILON:  # float refills land on 0.9999999999999998
+            self._tokens = max(0.0, self._tokens - 1)
             return True
         return False
 
     async def acquire(self) -> None:
         async with self._lock:
             while not self.try_acquire():
-                await self._sleep((1 - self._tokens) / self.rate)
+                await self._sleep(max((1 - self._tokens) / self.rate, _EPSILON))
