@@ -156,6 +156,11 @@ async def serve(rt: Runtime) -> None:
 def run(service: str, schema: str, settings: ServiceSettings,
         setup: Callable[[Runtime], None]) -> None:
     configure_logging(service, settings.log_level, settings.log_format)
-    rt = build_runtime(service, schema, settings)
-    setup(rt)
-    asyncio.run(serve(rt))
+
+    async def main() -> None:
+        # Built inside the loop: aiokafka refuses to create a producer outside a running loop.
+        rt = build_runtime(service, schema, settings)
+        setup(rt)
+        await serve(rt)
+
+    asyncio.run(main())
