@@ -22,14 +22,14 @@ def available() -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-demo", action="store_true", help="run the services only")
-    ap.add_argument("--demo-speed", type=float, default=2880.0,
-                    help="virtual seconds per real second in the demo (2880: a day per 30 s)")
+    ap.add_argument("--demo-speed", type=float, default=8640.0,
+                    help="virtual seconds per real second (8640: a day every 10 s)")
     args = ap.parse_args()
     env = dict(os.environ)
     demo = not args.no_demo and (ROOT / "deploy" / "demo" / "__main__.py").exists()
     if demo:
         # One shared virtual clock for every process: the campaign runs at demo speed.
-        env.setdefault("XN_CLOCK_EPOCH", "2026-05-06T08:30:00+08:00")
+        env.setdefault("XN_CLOCK_EPOCH", "2026-05-06T07:00:00+08:00")
         env.setdefault("XN_CLOCK_SPEED", str(args.demo_speed))
         env.setdefault("XN_CLOCK_ANCHOR", str(time.time()))
     procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], env=env, cwd=ROOT)
