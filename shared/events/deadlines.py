@@ -66,6 +66,8 @@ class DeadlineRescheduled(EventPayload):
     deadline: DeadlineFacts
     previous_due_at: AwareDatetime
     reason: str = Field(description="calendar_loaded | paused | resumed | extended")
+    clock_stopped: bool = Field(
+        False, description="True while paused: no due instant; deadline.due_at is the last one")
 
 
 @event("deadline.requested")

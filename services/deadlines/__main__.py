@@ -1,0 +1,3 @@
+from services.deadlines.main import main
+
+main()

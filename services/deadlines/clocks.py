@@ -1,0 +1,187 @@
+"""Service functions: a domain command applied to a stored deadline, persisted, and announced
+through the outbox — all inside the handler's transaction (Tx). Handlers map events to these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from services.deadlines import store
+from services.deadlines.codec import SUBJECT_TYPE, DeadlineRow, deadline_id
+from services.deadlines.deps import Deps
+from services.deadlines.domain import (
+    Closure,
+    Counting,
+    DeadlineRule,
+    DeadlineRuleError,
+    DeadlineState,
+    WorkCalendar,
+    close,
+    compute_schedule,
+    open_deadline,
+)
+from shared.envelope import Envelope, EventPayload
+from shared.events.deadlines import (
+    DeadlineMet,
+    DeadlineRescheduled,
+    DeadlineScheduled,
+    Responsible,
+)
+from shared.logs import get_logger
+from shared.messaging.errors import Rejected
+from shared.messaging.pipeline import Tx
+
+log = get_logger(__name__)
+_VERBS = {"paused": "pause", "resumed": "resume", "extended": "extend"}
+Command = Callable[[DeadlineState, DeadlineRule, WorkCalendar], DeadlineState]
+
+
+@dataclass(frozen=True)
+class NewClock:
+    kind: str  # rule kind
+    subject_id: str
+    unit_id: str
+    started_at: datetime
+    limit_days: int | None = None
+    due_date: date | None = None
+    category: str | None = None
+    responsible: Responsible = field(default_factory=Responsible)
+
+    @property
+    def deadline_id(self) -> str:
+        return deadline_id(self.kind, self.subject_id)
+
+
+def rule_of(deps: Deps, kind: str) -> DeadlineRule:
+    try:
+        return deps.rules.rule(kind)
+    except DeadlineRuleError as exc:
+        raise Rejected(exc.message, code=exc.code) from None
+
+
+def _refused(exc: DeadlineRuleError, row_or_id: DeadlineRow | str) -> Rejected:
+    did = row_or_id if isinstance(row_or_id, str) else row_or_id.deadline_id
+    return Rejected(f"{did}: {exc.message}", code=exc.code)
+
+
+async def emit(tx: Tx, deps: Deps, row: DeadlineRow, payload: EventPayload, cause: Envelope,
+               *, case_correlation: bool = False) -> None:
+    """Keyed by subject id: every clock of one complaint/matter stays in order on one partition.
+    `case_correlation`: the cause is not the case (a calendar load), keep the case's correlation."""
+    await tx.emit(deps.topics.deadlines, Envelope.wrap(
+        payload, key=row.subject_id, occurred_at=tx.clock.now(), producer=deps.producer,
+        unit_id=row.unit_id, cause=cause,
+        correlation_id=row.correlation_id if case_correlation else None))
+
+
+def warn_if_provisional(row: DeadlineRow) -> None:
+    if row.schedule.provisional:
+        log.warning("deadline computed on a PROVISIONAL calendar (weekends only): load the "
+                    "year's holiday notice with `cli calendar load`", deadline_id=row.deadline_id,
+                    provisional_years=list(row.schedule.provisional_years),
+                    due_at=str(row.schedule.due_at), calendar_version=row.schedule.calendar_version)
+
+
+def facts(row: DeadlineRow, rule: DeadlineRule):
+    return row.facts(rule.counting is Counting.WORKING_DAYS)
+
+
+async def load(tx: Tx, did: str) -> DeadlineRow:
+    row = await store.get_for_update(tx.session, tx.schema, did)
+    if row is None:
+        raise Rejected(f"no deadline {did}: unknown subject", code="unknown_subject")
+    return row
+
+
+def _fresh_state(spec: NewClock, rule: DeadlineRule) -> DeadlineState:
+    try:
+        return open_deadline(rule, spec.started_at, limit_days=spec.limit_days,
+                             category=spec.category, due_date=spec.due_date)
+    except DeadlineRuleError as exc:
+        raise _refused(exc, spec.deadline_id) from None
+
+
+async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> DeadlineRow:
+    rule = rule_of(deps, spec.kind)
+    state = _fresh_state(spec, rule)
+    calendar = await deps.calendars.current(tx.session)
+    row = DeadlineRow(spec.deadline_id, spec.kind, SUBJECT_TYPE[spec.kind], spec.subject_id,
+                      spec.unit_id, state, compute_schedule(state, rule, calendar),
+                      origin_event_id=cause.event_id, correlation_id=cause.correlation_id,
+                      responsible=spec.responsible)
+    if not await store.insert(tx.session, tx.schema, row):
+        raise Rejected(f"deadline {row.deadline_id} is already scheduled", code="already_scheduled")
+    await emit(tx, deps, row, DeadlineScheduled(deadline=facts(row, rule), starts_at=state.started_at), cause)
+    warn_if_provisional(row)
+    return row
+
+
+async def restart_clock(tx: Tx, deps: Deps, row: DeadlineRow, spec: NewClock, cause: Envelope,
+                        hops: int | None = None) -> DeadlineRow:
+    """A new round of an existing deadline (complaint redispatched or reopened): the clock
+    starts again at the new dispatch; earlier cards stay fired for their own round."""
+    rule = rule_of(deps, spec.kind)
+    state = _fresh_state(spec, rule)
+    calendar = await deps.calendars.current(tx.session)
+    new = DeadlineRow(row.deadline_id, row.kind, row.subject_type, row.subject_id, spec.unit_id,
+                      state, compute_schedule(state, rule, calendar),
+                      origin_event_id=cause.event_id, correlation_id=cause.correlation_id,
+                      responsible=spec.responsible, round=row.round + 1,
+                      hops=row.hops if hops is None else hops)
+    await store.update(tx.session, tx.schema, new)
+    await emit(tx, deps, new, DeadlineScheduled(deadline=facts(new, rule), starts_at=state.started_at), cause)
+    warn_if_provisional(new)
+    return new
+
+
+async def change_clock(tx: Tx, deps: Deps, did: str, cause: Envelope, command: Command,
+                       reason: str) -> DeadlineRow:
+    """Pause, resume or extend; refused commands change nothing (the transaction rolls back)."""
+    row = await load(tx, did)
+    rule = rule_of(deps, row.kind)
+    if row.status != "open":
+        verb = _VERBS.get(reason, reason)
+        raise Rejected(f"{did}: cannot {verb}: deadline is {row.status}", code="deadline_closed")
+    calendar = await deps.calendars.current(tx.session)
+    try:
+        state = command(row.state, rule, calendar)
+    except DeadlineRuleError as exc:
+        raise _refused(exc, row) from None
+    previous_due = row.schedule.due_at or row.due_at
+    row.state, row.due_at = state, previous_due
+    row.schedule = compute_schedule(state, rule, calendar)
+    await store.update(tx.session, tx.schema, row)
+    await emit(tx, deps, row, DeadlineRescheduled(
+        deadline=facts(row, rule), previous_due_at=previous_due, reason=reason), cause)
+    warn_if_provisional(row)
+    return row
+
+
+async def close_clock(tx: Tx, deps: Deps, did: str, at: datetime, cause: Envelope) -> Closure:
+    """The obligation is met: on time, or late with the lateness in working days."""
+    row = await load(tx, did)
+    rule = rule_of(deps, row.kind)
+    if row.status != "open":
+        raise Rejected(f"{did}: already {row.status}; nothing to close", code="deadline_closed")
+    calendar = await deps.calendars.current(tx.session)
+    try:
+        closure = close(row.state, rule, calendar, at)
+    except DeadlineRuleError as exc:
+        raise _refused(exc, row) from None
+    row.state = closure.state
+    row.status = "met" if closure.on_time else "missed"
+    row.schedule = compute_schedule(closure.state, rule, calendar)
+    await store.update(tx.session, tx.schema, row)
+    await emit(tx, deps, row, DeadlineMet(
+        deadline=facts(row, rule), met_at=at, late=not closure.on_time,
+        lateness_working_days=closure.late_by_working_days), cause)
+    return closure
+
+
+async def end_clock(tx: Tx, row: DeadlineRow, status: str, why: str) -> None:
+    """The clock no longer applies (a complaint returned, a 退单 window after acceptance):
+    no fault and no card, only the record and a log line."""
+    row.status = status
+    await store.update(tx.session, tx.schema, row)
+    log.info("deadline ended without a card", deadline_id=row.deadline_id, status=status, why=why)

@@ -1,0 +1,124 @@
+"""Event → deadline command, one small function per consumed event type. No SQL here: the
+service functions in clocks.py persist and announce. Complaints: handlers_complaints.py."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from services.deadlines import clocks, store
+from services.deadlines.calendar_sync import on_year_loaded
+from services.deadlines.clocks import NewClock
+from services.deadlines.codec import RULE_KIND, deadline_id
+from services.deadlines.deps import Deps
+from services.deadlines.domain import PauseReason, extend, pause, resume
+from services.deadlines.handlers_complaints import COMPLAINT_HANDLERS
+from shared.envelope import Envelope, EventPayload
+from shared.events.calendar import CalendarYearLoaded
+from shared.events.cases import (
+    MatterAccepted,
+    MatterCompleted,
+    MatterExtended,
+    MatterPaused,
+    MatterResumed,
+    ReportSubmitted,
+)
+from shared.events.deadlines import DeadlineFulfilled, DeadlineRequested, Responsible
+from shared.events.roster import CampaignConfigured
+from shared.logs import get_logger
+from shared.messaging.errors import Rejected
+from shared.messaging.pipeline import Handler, Tx
+from shared.workdays import start_of_day
+
+log = get_logger(__name__)
+Fn = Callable[[Tx, Deps, EventPayload, Envelope], Awaitable[None]]
+REQUESTABLE = ("rectification_order", "appeal_window")
+
+
+def report_subject(campaign_id: str, unit_id: str, report_kind: str) -> str:
+    return f"{campaign_id}/{unit_id}/{report_kind}"
+
+
+async def on_campaign(tx: Tx, deps: Deps, p: CampaignConfigured, env: Envelope) -> None:
+    """Each unit × required report → a campaign_report clock due at the end of the local day.
+    Republishing the configuration adds what is new and leaves existing clocks alone."""
+    opens: datetime = start_of_day(min(ph.start for ph in p.phases)) if p.phases else env.occurred_at
+    for unit in p.unit_ids:
+        for report in p.reports:
+            spec = NewClock("campaign_report", report_subject(p.campaign_id, unit, report.kind),
+                            unit, opens, due_date=report.due)
+            if await store.get_for_update(tx.session, tx.schema, spec.deadline_id) is None:
+                await clocks.open_clock(tx, deps, spec, env)
+
+
+async def on_report(tx: Tx, deps: Deps, p: ReportSubmitted, env: Envelope) -> None:
+    did = deadline_id("campaign_report", report_subject(p.campaign_id, p.unit_id, p.report_kind))
+    await clocks.close_clock(tx, deps, did, p.submitted_at, env)
+
+
+async def on_matter_accepted(tx: Tx, deps: Deps, p: MatterAccepted, env: Envelope) -> None:
+    who = Responsible(handler_id=p.handler_id, reviewer_id=p.reviewer_id, approver_id=p.approver_id)
+    await clocks.open_clock(tx, deps, NewClock(
+        "matter", p.matter_id, p.unit_id, p.accepted_at, limit_days=p.promised_working_days,
+        responsible=who), env)
+
+
+async def on_matter_paused(tx: Tx, deps: Deps, p: MatterPaused, env: Envelope) -> None:
+    reason = PauseReason(p.reason.value)
+    await clocks.change_clock(tx, deps, deadline_id("matter", p.matter_id), env,
+                              lambda s, r, c: pause(s, r, c, reason, p.paused_at), "paused")
+
+
+async def on_matter_resumed(tx: Tx, deps: Deps, p: MatterResumed, env: Envelope) -> None:
+    await clocks.change_clock(tx, deps, deadline_id("matter", p.matter_id), env,
+                              lambda s, r, c: resume(s, p.resumed_at), "resumed")
+
+
+async def on_matter_extended(tx: Tx, deps: Deps, p: MatterExtended, env: Envelope) -> None:
+    await clocks.change_clock(
+        tx, deps, deadline_id("matter", p.matter_id), env,
+        lambda s, r, c: extend(s, r, c, p.extra_working_days, p.extended_at,
+                               f"{p.reason} (approved by {p.approved_by})"), "extended")
+
+
+async def on_matter_completed(tx: Tx, deps: Deps, p: MatterCompleted, env: Envelope) -> None:
+    await clocks.close_clock(tx, deps, deadline_id("matter", p.matter_id), p.completed_at, env)
+
+
+async def on_requested(tx: Tx, deps: Deps, p: DeadlineRequested, env: Envelope) -> None:
+    kind = RULE_KIND.get(p.kind, p.kind)
+    if kind not in REQUESTABLE:
+        raise Rejected(f"deadline kind {p.kind!r} cannot be requested; allowed: "
+                       "rectification, appeal_window", code="unknown_kind")
+    await clocks.open_clock(tx, deps, NewClock(
+        kind, p.subject_id, p.unit_id, p.starts_at, limit_days=p.working_days,
+        responsible=Responsible(handler_id=p.person_id)), env)
+
+
+async def on_fulfilled(tx: Tx, deps: Deps, p: DeadlineFulfilled, env: Envelope) -> None:
+    kind = RULE_KIND.get(p.kind, p.kind)
+    await clocks.close_clock(tx, deps, deadline_id(kind, p.subject_id), p.fulfilled_at, env)
+
+
+HANDLERS: dict[type[EventPayload], Fn] = {
+    CampaignConfigured: on_campaign, ReportSubmitted: on_report,
+    MatterAccepted: on_matter_accepted, MatterPaused: on_matter_paused,
+    MatterResumed: on_matter_resumed, MatterExtended: on_matter_extended,
+    MatterCompleted: on_matter_completed, DeadlineRequested: on_requested,
+    DeadlineFulfilled: on_fulfilled, CalendarYearLoaded: on_year_loaded, **COMPLAINT_HANDLERS,
+}
+
+
+def make_handler(deps: Deps) -> Handler:
+    """One handler for every consumed topic; event types without a clock are skipped (e.g.
+    unit.registered on xn.roster), which the inbox records like any other."""
+
+    async def handle(tx: Tx, env: Envelope) -> None:
+        payload = env.parsed()
+        fn = HANDLERS.get(type(payload))
+        if fn is None:
+            log.debug("event carries no clock; skipped")
+            return
+        await fn(tx, deps, payload, env)
+
+    return handle

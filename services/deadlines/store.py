@@ -1,0 +1,137 @@
+"""SQL for the deadlines service's own tables. Every function runs in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.deadlines.codec import DeadlineRow, next_fire_at, schedule_from_json, schedule_to_json
+from services.deadlines.domain import DeadlineState
+from shared.events.deadlines import Responsible
+
+_COLUMNS = ("deadline_id, kind, subject_type, subject_id, unit_id, responsible, status, card, "
+            "state, schedule, due_at, round, hops, origin_event_id, correlation_id")
+
+
+def _params(row: DeadlineRow) -> dict[str, Any]:
+    due = row.schedule.due_at or row.due_at
+    return {"deadline_id": row.deadline_id, "kind": row.kind, "subject_type": row.subject_type,
+            "subject_id": row.subject_id, "unit_id": row.unit_id,
+            "responsible": row.responsible.model_dump_json(), "status": row.status,
+            "card": row.card, "state": row.state.model_dump_json(),
+            "schedule": json.dumps(schedule_to_json(row.schedule)), "due_at": due,
+            "next_fire_at": next_fire_at(row.state, row.schedule) if row.status == "open" else None,
+            "provisional": row.schedule.provisional,
+            "provisional_years": list(row.schedule.provisional_years),
+            "calendar_version": row.schedule.calendar_version,
+            "rule_version": row.schedule.rule_version, "round": row.round, "hops": row.hops,
+            "origin_event_id": row.origin_event_id, "correlation_id": row.correlation_id}
+
+
+def _row(r: Any) -> DeadlineRow:
+    return DeadlineRow(
+        deadline_id=r.deadline_id, kind=r.kind, subject_type=r.subject_type,
+        subject_id=r.subject_id, unit_id=r.unit_id,
+        state=DeadlineState.model_validate(r.state), schedule=schedule_from_json(r.schedule),
+        origin_event_id=r.origin_event_id, correlation_id=r.correlation_id,
+        responsible=Responsible.model_validate(r.responsible), status=r.status, card=r.card,
+        due_at=r.due_at, round=r.round, hops=r.hops)
+
+
+async def insert(session: AsyncSession, schema: str, row: DeadlineRow) -> bool:
+    """False when a deadline with this id exists already."""
+    done = (await session.execute(text(
+        f'INSERT INTO "{schema}".deadlines ({_COLUMNS}, next_fire_at, provisional, '
+        "provisional_years, calendar_version, rule_version) VALUES (:deadline_id, :kind, "
+        ":subject_type, :subject_id, :unit_id, CAST(:responsible AS jsonb), :status, :card, "
+        "CAST(:state AS jsonb), CAST(:schedule AS jsonb), :due_at, :round, :hops, "
+        ":origin_event_id, :correlation_id, :next_fire_at, :provisional, :provisional_years, "
+        ":calendar_version, :rule_version) ON CONFLICT (deadline_id) DO NOTHING RETURNING 1"),
+        _params(row))).first()
+    return done is not None
+
+
+async def update(session: AsyncSession, schema: str, row: DeadlineRow) -> None:
+    await session.execute(text(
+        f'UPDATE "{schema}".deadlines SET unit_id = :unit_id, responsible = '
+        "CAST(:responsible AS jsonb), status = :status, card = :card, state = CAST(:state AS jsonb), "
+        "schedule = CAST(:schedule AS jsonb), due_at = :due_at, next_fire_at = :next_fire_at, "
+        "provisional = :provisional, provisional_years = :provisional_years, "
+        "calendar_version = :calendar_version, rule_version = :rule_version, round = :round, "
+        "hops = :hops, origin_event_id = :origin_event_id, correlation_id = :correlation_id, "
+        "updated_at = now() WHERE deadline_id = :deadline_id"), _params(row))
+
+
+async def get_for_update(session: AsyncSession, schema: str, deadline_id: str) -> DeadlineRow | None:
+    r = (await session.execute(text(
+        f'SELECT {_COLUMNS} FROM "{schema}".deadlines WHERE deadline_id = :i FOR UPDATE'),
+        {"i": deadline_id})).first()
+    return _row(r) if r else None
+
+
+async def claim_due(session: AsyncSession, schema: str, now: datetime, batch: int) -> list[DeadlineRow]:
+    """Due rows, locked; rows another replica holds are skipped, not waited for. The partial
+    index makes this a range scan over due rows only."""
+    rows = (await session.execute(text(
+        f'SELECT {_COLUMNS} FROM "{schema}".deadlines '
+        "WHERE status = 'open' AND next_fire_at IS NOT NULL AND next_fire_at <= :now "
+        "ORDER BY next_fire_at LIMIT :batch FOR UPDATE SKIP LOCKED"),
+        {"now": now, "batch": batch})).all()
+    return [_row(r) for r in rows]
+
+
+async def open_provisional_for_year(session: AsyncSession, schema: str, year: int) -> list[DeadlineRow]:
+    rows = (await session.execute(text(
+        f'SELECT {_COLUMNS} FROM "{schema}".deadlines WHERE status = \'open\' AND provisional '
+        "AND provisional_years @> ARRAY[CAST(:y AS integer)] ORDER BY deadline_id FOR UPDATE"),
+        {"y": year})).all()
+    return [_row(r) for r in rows]
+
+
+async def save_calendar_year(session: AsyncSession, schema: str, year: int, data_hash: str,
+                             payload: dict[str, Any], event_id: uuid.UUID) -> None:
+    await session.execute(text(
+        f'INSERT INTO "{schema}".calendar_years (year, data_hash, payload, event_id) '
+        "VALUES (:y, :h, CAST(:p AS jsonb), :e) ON CONFLICT (year) DO UPDATE SET "
+        "data_hash = EXCLUDED.data_hash, payload = EXCLUDED.payload, event_id = EXCLUDED.event_id, "
+        "loaded_at = now()"),
+        {"y": year, "h": data_hash, "p": json.dumps(payload, ensure_ascii=False), "e": event_id})
+
+
+async def calendar_token(session: AsyncSession, schema: str) -> str:
+    """Which years (and data) are stored; a cheap query on a table of a few rows."""
+    return (await session.execute(text(
+        "SELECT coalesce(string_agg(year::text || '@' || data_hash, ',' ORDER BY year), '') "
+        f'FROM "{schema}".calendar_years'))).scalar_one()
+
+
+async def calendar_payloads(session: AsyncSession, schema: str) -> list[dict[str, Any]]:
+    return list((await session.execute(text(
+        f'SELECT payload FROM "{schema}".calendar_years ORDER BY year'))).scalars())
+
+
+async def board(session: AsyncSession, schema: str, unit_id: str | None,
+                limit: int = 200) -> list[dict[str, Any]]:
+    """Open deadlines per unit with their card, most urgent first (operators' view)."""
+    rows = (await session.execute(text(
+        "SELECT deadline_id, kind, subject_id, unit_id, card, due_at, next_fire_at, provisional, "
+        f'calendar_version, (next_fire_at IS NULL AND card <> \'red\') AS paused FROM "{schema}".deadlines '
+        "WHERE status = 'open' AND (CAST(:u AS text) IS NULL OR unit_id = :u) "
+        "ORDER BY unit_id, card = 'red' DESC, card = 'yellow' DESC, due_at LIMIT :n"),
+        {"u": unit_id, "n": limit})).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def board_counts(session: AsyncSession, schema: str, unit_id: str | None) -> list[dict[str, Any]]:
+    rows = (await session.execute(text(
+        "SELECT unit_id, count(*) AS open, count(*) FILTER (WHERE card = 'yellow') AS yellow, "
+        "count(*) FILTER (WHERE card = 'red') AS red, count(*) FILTER (WHERE provisional) "
+        f'AS provisional FROM "{schema}".deadlines WHERE status = \'open\' '
+        "AND (CAST(:u AS text) IS NULL OR unit_id = :u) GROUP BY unit_id ORDER BY unit_id"),
+        {"u": unit_id})).mappings().all()
+    return [dict(r) for r in rows]
