@@ -114,3 +114,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 SCENARIO = ROSTER + CASES
+
+
+def example(type_: str) -> dict[str, Any]:
+    """The first example body of a type."""
+    return dict(next(d for t, d in SCENARIO if t == type_))
