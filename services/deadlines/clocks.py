@@ -153,7 +153,8 @@ async def change_clock(tx: Tx, deps: Deps, did: str, cause: Envelope, command: C
     row.schedule = compute_schedule(state, rule, calendar)
     await store.update(tx.session, tx.schema, row)
     await emit(tx, deps, row, DeadlineRescheduled(
-        deadline=facts(row, rule), previous_due_at=previous_due, reason=reason), cause)
+        deadline=facts(row, rule), previous_due_at=previous_due, reason=reason,
+        clock_stopped=row.schedule.due_at is None), cause)
     warn_if_provisional(row)
     return row
 

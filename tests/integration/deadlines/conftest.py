@@ -15,3 +15,11 @@ async def svc(infra):
     h, stop = await start(infra, local(2026, 9, 28, 9))
     yield h
     await stop()
+
+
+def end_of(y, m, d) -> datetime:
+    return local(y, m, d, 23, 59, 59).replace(microsecond=999000)
+
+
+def at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
