@@ -47,6 +47,8 @@ class RecipientRule:
     role: Role
     channels: tuple[ChannelKind, ...]
     if_available: tuple[ChannelKind, ...] = ()
+    # Used only when a required channel has no contact, or when its delivery fails for good.
+    fallback: tuple[ChannelKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class PlannedDelivery:
     recipient: Recipient
     channel: ChannelKind
     not_before: datetime
+    fallback: tuple[ChannelKind, ...] = ()  # what the sender tries if this delivery fails for good
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def parse_routing(data: Mapping[str, Any]) -> RoutingTable:
                 role=Role(rule["role"]),
                 channels=tuple(ChannelKind(c) for c in rule.get("channels", [])),
                 if_available=tuple(ChannelKind(c) for c in rule.get("if_available", [])),
+                fallback=tuple(ChannelKind(c) for c in rule.get("fallback", [])),
             )
             for rule in spec["recipients"]
         )
@@ -183,14 +187,18 @@ def plan_deliveries(
         if not people:
             missing.extend(MissingContact(rule.role, None, c) for c in rule.channels)
         for person in people:
-            for channel in (*rule.channels, *rule.if_available):
-                if person.contact(channel) is None:
-                    if channel in rule.channels:
-                        missing.append(MissingContact(rule.role, person.person_id, channel))
-                    continue
-                if (person.person_id, channel) in planned:
+            channels = [c for c in (*rule.channels, *rule.if_available)]
+            lacking = [c for c in rule.channels if person.contact(c) is None]
+            usable_fallback = [c for c in rule.fallback if person.contact(c) is not None]
+            if lacking and usable_fallback:
+                channels.extend(usable_fallback)  # a required channel has no contact: use it now
+            else:
+                missing.extend(MissingContact(rule.role, person.person_id, c) for c in lacking)
+            for channel in channels:
+                if person.contact(channel) is None or (person.person_id, channel) in planned:
                     continue
                 planned.add((person.person_id, channel))
                 when = sms_release if channel is ChannelKind.SMS else now
-                deliveries.append(PlannedDelivery(person, channel, when))
+                backup = tuple(c for c in rule.fallback if c is not channel)
+                deliveries.append(PlannedDelivery(person, channel, when, backup))
     return DeliveryPlan(tuple(deliveries), tuple(missing))

@@ -68,7 +68,8 @@ class DeadlineMissedContext(_Context):
     item_title: str
     item_ref: str
     deadline: AwareDatetime
-    overdue_working_days: int = Field(ge=1, description="已超期工作日")
+    # Unknown when the red card fires at the due instant (deadline.missed carries no count).
+    overdue_working_days: int | None = Field(default=None, ge=1, description="已超期工作日")
 
 
 class MeasureDecidedContext(_Context):
@@ -84,13 +85,17 @@ class MeasureDecidedContext(_Context):
     rule_id: str
     rule_version: str
     rectification_deadline: AwareDatetime | None = None
+    # measure.decided carries the 督办 allowance in working days; the date is the deadlines
+    # service's to compute, so a notice sent at decision time states the allowance instead.
+    rectification_working_days: int | None = Field(default=None, ge=1, description="整改时限（工作日）")
     score_deduction: int | None = Field(default=None, ge=0, description="扣减效能考评分")
     appeal_deadline: AwareDatetime | None = Field(default=None, description="申诉截止时间")
 
     @model_validator(mode="after")
     def _supervision_needs_deadline(self) -> MeasureDecidedContext:
-        if self.measure is MeasureKind.SUPERVISION and self.rectification_deadline is None:
-            raise ValueError("督办 needs a rectification_deadline")
+        if (self.measure is MeasureKind.SUPERVISION and self.rectification_deadline is None
+                and self.rectification_working_days is None):
+            raise ValueError("督办 needs a rectification_deadline or rectification_working_days")
         return self
 
     @property
@@ -103,7 +108,8 @@ class ComplaintAcknowledgedContext(_Context):
     complaint_ref: str
     received_at: AwareDatetime
     handling_unit_name: str
-    reply_due: AwareDatetime = Field(description="办结答复期限")
+    reply_due: AwareDatetime | None = Field(
+        default=None, description="办结答复期限; unknown at filing time (the deadlines service keeps it)")
     enquiry_phone: str = Field(description="查询电话（办公电话，可公开）")
 
 
@@ -115,7 +121,7 @@ class ComplaintResultContext(_Context):
     result_summary: str = Field(description="调查处理结果，一两句话")
     concluded_at: AwareDatetime
     rating_url: str = Field(description="满意度评价链接")
-    rating_deadline: AwareDatetime
+    rating_deadline: AwareDatetime | None = None
 
 
 class AppealOutcomeContext(_Context):
@@ -126,7 +132,7 @@ class AppealOutcomeContext(_Context):
     original_measure: MeasureKind
     outcome: AppealOutcome
     new_measure: MeasureKind | None = Field(default=None, description="变更后的措施")
-    reasons: str
+    reasons: str | None = Field(default=None, description="复核理由; appeal.ruled carries none")
     decided_at: AwareDatetime
     score_restored: int | None = Field(default=None, ge=0, description="恢复的考评分")
 
@@ -158,10 +164,17 @@ class MonthlyBulletinContext(_Context):
     year: int
     month: int = Field(ge=1, le=12)
     published_at: AwareDatetime
-    bulletin_ref: str = Field(description="通报文号")
-    rows: list[BulletinRow] = Field(min_length=1)
+    bulletin_ref: str | None = Field(default=None, description="通报文号")
+    rows: list[BulletinRow] = Field(default_factory=list)
+    text: str | None = Field(default=None, description="通报正文 as published (bulletin.published)")
     highlights: list[str] = Field(default_factory=list, description="本月通报事项")
     bulletin_url: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_content(self) -> MonthlyBulletinContext:
+        if not self.rows and not self.text:
+            raise ValueError("a bulletin needs rows or text")
+        return self
 
     @property
     def own_row(self) -> BulletinRow | None:

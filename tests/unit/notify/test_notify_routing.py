@@ -61,15 +61,26 @@ def test_supervision_has_its_own_kind() -> None:
     assert notice_kind_for_measure(MeasureKind.ADMONITION) is NoticeKind.MEASURE_DECIDED
 
 
-def test_complainant_email_only_if_given() -> None:
+def test_complainant_gets_sms_and_email_only_as_fallback() -> None:
     now = datetime(2026, 5, 15, 10, 0, tzinfo=SH)
     with_email = Recipient(Role.COMPLAINANT, "c1", phone="13800000000", email="c@example.com")
     without = Recipient(Role.COMPLAINANT, "c2", phone="13900000000")
-    plan = plan_deliveries(TABLE, NoticeKind.COMPLAINT_RESULT, [with_email, without], now)
-    assert [(d.recipient.person_id, d.channel) for d in plan.deliveries] == [
-        ("c1", ChannelKind.SMS), ("c1", ChannelKind.EMAIL), ("c2", ChannelKind.SMS),
+    email_only = Recipient(Role.COMPLAINANT, "c3", email="c3@example.com")
+    plan = plan_deliveries(TABLE, NoticeKind.COMPLAINT_RESULT, [with_email, without, email_only], now)
+    assert [(d.recipient.person_id, d.channel, d.fallback) for d in plan.deliveries] == [
+        ("c1", ChannelKind.SMS, (ChannelKind.EMAIL,)),  # e-mail only if the SMS fails for good
+        ("c2", ChannelKind.SMS, (ChannelKind.EMAIL,)),
+        ("c3", ChannelKind.EMAIL, ()),  # no phone: the fallback is used at once
     ]
     assert plan.missing == ()
+
+
+def test_no_contact_at_all_is_reported_for_the_complainant() -> None:
+    now = datetime(2026, 5, 15, 10, 0, tzinfo=SH)
+    plan = plan_deliveries(TABLE, NoticeKind.COMPLAINT_ACKNOWLEDGED,
+                           [Recipient(Role.COMPLAINANT, "c4")], now)
+    assert plan.deliveries == ()
+    assert [(m.person_id, m.channel) for m in plan.missing] == [("c4", ChannelKind.SMS)]
 
 
 def test_missing_required_contacts_and_roles_are_reported() -> None:
