@@ -73,10 +73,10 @@ class Harness:
         for poller in self.pollers:
             target = poller.polls + 2
             await wait_for(lambda p=poller, t=target: _ready(p.polls >= t), what="two polls")
-        await wait_for(self._outbox_empty, what="outbox drained")
+        await wait_for(self.outbox_empty, what="outbox drained")
         await self.out.poll()
 
-    async def _outbox_empty(self) -> bool:
+    async def outbox_empty(self) -> bool:
         async with self.engine.connect() as conn:
             return (await conn.execute(text(
                 f'SELECT count(*) FROM "{self.schema}".outbox WHERE published_at IS NULL'))).scalar_one() == 0
