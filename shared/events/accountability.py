@@ -41,6 +41,14 @@ class MeasureDecided(EventPayload):
     rectification_working_days: int | None = Field(None, description="For 督办 orders")
     explanation: str = Field(description="Human-readable explanation in Chinese")
     decided_at: AwareDatetime
+    # Added (optional, backwards compatible): a measure is re-published when a later event
+    # changes its outcome (an earlier-dated fault arriving late, an exemption, an appeal that
+    # changes what counts for 从重). Consumers keep the highest revision per measure_id.
+    status: str = Field("in_force", description="in_force | frozen (申诉中) | revoked")
+    revision: int = Field(0, ge=0, description="0 = first decision; n = n-th revision")
+    superseded: bool = Field(
+        False, description="True: the measure no longer applies (its fault was exempted or the "
+                           "count it rested on changed); notify it as withdrawn")
 
 
 @event("appeal.ruled")

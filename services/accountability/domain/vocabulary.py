@@ -18,7 +18,10 @@ class FaultKind(StrEnum):
     REPEAT_SUPPLEMENT_REQUEST = "repeat_supplement_request"  # 违反一次性告知
     COMPLAINT_SUBSTANTIATED = "complaint_substantiated"  # 效能投诉查实
     INSPECTION_FINDING = "inspection_finding"  # 督查发现
-    CHARGEBACK_OUT_OF_WINDOW = "chargeback_out_of_window"  # 超时限退单
+    # 超时限退单. The wire name (FaultRecorded.kind, the rule book) is the one the event catalogue
+    # uses; CHARGEBACK_OUT_OF_WINDOW stays as an alias for code written before the rename.
+    RETURN_OUT_OF_WINDOW = "return_out_of_window"
+    CHARGEBACK_OUT_OF_WINDOW = "return_out_of_window"
 
 
 class Severity(StrEnum):

@@ -56,7 +56,7 @@ def unknown_severity(raw):
 
 
 def shadowed_rule(raw):
-    raw["rules"].insert(3, {"id": "R-broad", "categories": ["乱收费", "乱摊派", "乱罚款", "吃拿卡要"],
+    raw["rules"].insert(3, {"id": "R-broad", "categories": ["三乱", "乱收费", "乱摊派", "乱罚款", "吃拿卡要"],
                             "measure": "public_criticism", "liable": {"handler": "primary"}})
 
 
@@ -87,7 +87,7 @@ CASES = [
     (unknown_kind, "rule 'R06-complaint-general' can never match: fault kind 'complaint_substanciated' is not in"),
     (unknown_severity, "rule 'R03-integrity-serious' can never match: severity '较重' is not in the vocabulary"),
     (shadowed_rule, "rule 'R04-integrity-general' can never match: shadowed entirely by earlier rule 'R-broad'"),
-    (uncovered_kind, "no category-independent rule covers kind 'chargeback_out_of_window' with severity '一般'"),
+    (uncovered_kind, "no category-independent rule covers kind 'return_out_of_window' with severity '一般'"),
     (handler_not_primary, "rule 'R13-once-notice-general': the handler must be liable as primary"),
     (unknown_dual_duty_measure, "dual_duty tier nth=3 names unknown measure 'talking_to'"),
     (structural_error, "effective_from:"),

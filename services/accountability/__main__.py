@@ -1,0 +1,3 @@
+from services.accountability.main import main
+
+main()

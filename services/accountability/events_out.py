@@ -1,0 +1,81 @@
+"""Envelopes for what accountability publishes. Event ids are derived from what they announce,
+so a handler that runs twice writes the same outbox rows (ON CONFLICT DO NOTHING) and a replay
+knows which event announced what. occurred_at is always the business time of the cause."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from shared.envelope import Envelope
+from shared.events.accountability import (
+    AppealRuled, BulletinPublished, FaultRecorded, MeasureDecided, ScoreChanged,
+)
+from shared.events.deadlines import DeadlineRequested
+
+from .domain import Fault, Measure, render_explanation
+from .domain.vocabulary import ACCOUNTABILITY_NAMESPACE
+from .wiring import PRODUCER
+
+
+def _id(*parts: object) -> uuid.UUID:
+    return uuid.uuid5(ACCOUNTABILITY_NAMESPACE, "event:" + ":".join(map(str, parts)))
+
+
+def fault_recorded(f: Fault, cause: Envelope) -> Envelope:
+    p = FaultRecorded(
+        fault_id=str(f.id), kind=f.kind.value, unit_id=f.unit_id, occurred_on=f.occurred_on,
+        category=f.category, severity=f.severity.value if f.severity else "",
+        responsible={r.value: p for r, p in f.responsible.items()}, evidence=list(f.evidence),
+        exempt=f.is_exempt, exemption_reason=f.exemption.reason.value if f.exemption else None)
+    return Envelope.wrap(p, key=f.unit_id, occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=f.unit_id, cause=cause, event_id=_id("fault", f.id, f.is_exempt))
+
+
+def measure_decided(m: Measure, *, revision: int, superseded: bool, decided_at: datetime,
+                    cause: Envelope) -> Envelope:
+    e = m.explanation
+    p = MeasureDecided(
+        measure_id=str(m.id), measure=m.code, measure_name=m.name_zh, unit_id=m.unit_id,
+        person_id=m.person_id, role=m.role.value, fault_ids=[str(m.fault_id)], rule_id=e.rule_id,
+        rulebook_version=e.rulebook_version, points=m.points, aggravated=e.aggravated,
+        rectification_working_days=m.rectification_working_days,
+        explanation=render_explanation(m), decided_at=decided_at, status=m.status.value,
+        revision=revision, superseded=superseded)
+    return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=m.unit_id, cause=cause, event_id=_id("measure", m.id, revision))
+
+
+def rectification_requested(m: Measure, cause: Envelope) -> Envelope:
+    p = DeadlineRequested(kind="rectification", subject_type="measure", subject_id=str(m.id),
+                          unit_id=m.unit_id, person_id=m.person_id, starts_at=cause.occurred_at,
+                          working_days=m.rectification_working_days)
+    return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=m.unit_id, cause=cause, event_id=_id("rectification", m.id))
+
+
+def score_changed(unit_id: str, period: str, score: int, confirmed: int,
+                  cause_measure: uuid.UUID | None, cause: Envelope) -> Envelope:
+    p = ScoreChanged(unit_id=unit_id, period=period, score=score,
+                     provisional_deductions=confirmed - score,
+                     cause_measure_id=str(cause_measure) if cause_measure else None)
+    return Envelope.wrap(p, key=unit_id, occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=unit_id, cause=cause,
+                         event_id=_id("score", unit_id, period, cause.event_id))
+
+
+def appeal_ruled(appeal_id: str, m: Measure, decision: str, new_measure: str | None,
+                 cause: Envelope) -> Envelope:
+    p = AppealRuled(appeal_id=appeal_id, measure_id=str(m.id), person_id=m.person_id,
+                    unit_id=m.unit_id, decision=decision, new_measure=new_measure,
+                    ruled_at=cause.occurred_at)
+    return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=m.unit_id, cause=cause, event_id=_id("appeal", appeal_id))
+
+
+def bulletin_published(year: int, month: int, body: str, occurred_at: datetime) -> Envelope:
+    import hashlib
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    return Envelope.wrap(BulletinPublished(year=year, month=month, text=body),
+                         key=f"bulletin-{year}-{month:02d}", occurred_at=occurred_at,
+                         producer=PRODUCER, event_id=_id("bulletin", year, month, digest))

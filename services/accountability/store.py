@@ -1,0 +1,226 @@
+"""SQL for the fault log, measures, appeals, exemptions and scores. Rows keep the domain models
+as JSON (`body`) plus the columns queries need; the domain never sees SQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.envelope import Envelope
+
+from .domain import Appeal, Exemption, Fault, Measure, MeasureStatus
+
+
+def _j(model) -> str:
+    return model.model_dump_json()
+
+
+# -- faults -------------------------------------------------------------------------------------
+
+async def subject_recorded(s: AsyncSession, schema: str, subject_key: str) -> bool:
+    return (await s.execute(text(f'SELECT 1 FROM "{schema}".faults WHERE subject_key = :k'),
+                            {"k": subject_key})).first() is not None
+
+
+async def insert_fault(s: AsyncSession, schema: str, fault: Fault, *, subject_key: str,
+                       subject_id: str, leader_id: str | None, cause: Envelope) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".faults (fault_id, subject_key, subject_id, unit_id, occurred_on, '
+        "kind, leader_id, body, source_event_id, correlation_id) VALUES (:f, :k, :s, :u, :d, "
+        ":kind, :l, CAST(:b AS jsonb), :e, :c)"),
+        {"f": fault.id, "k": subject_key, "s": subject_id, "u": fault.unit_id,
+         "d": fault.occurred_on, "kind": fault.kind.value, "l": leader_id, "b": _j(fault),
+         "e": cause.event_id, "c": cause.correlation_id})
+
+
+async def update_fault(s: AsyncSession, schema: str, fault: Fault) -> None:
+    await s.execute(text(f'UPDATE "{schema}".faults SET body = CAST(:b AS jsonb) WHERE fault_id = :f'),
+                    {"f": fault.id, "b": _j(fault)})
+
+
+@dataclass(frozen=True)
+class LoggedFault:
+    seq: int
+    fault: Fault
+    leader_id: str | None
+
+
+async def unit_faults_since(s: AsyncSession, schema: str, unit_id: str | None,
+                            after: date) -> list[LoggedFault]:
+    """Faults on days after `after` (of one unit, or all when unit_id is None)."""
+    where = "occurred_on > :a" + (" AND unit_id = :u" if unit_id is not None else "")
+    rows = await s.execute(text(
+        f'SELECT seq, body, leader_id FROM "{schema}".faults WHERE {where} ORDER BY seq'),
+        {"a": after, "u": unit_id})
+    return [LoggedFault(r.seq, Fault.model_validate(r.body), r.leader_id) for r in rows]
+
+
+async def fault_log(s: AsyncSession, schema: str) -> list[LoggedFault]:
+    """The whole log in arrival order: what replay reads."""
+    rows = await s.execute(text(f'SELECT seq, body, leader_id FROM "{schema}".faults ORDER BY seq'))
+    return [LoggedFault(r.seq, Fault.model_validate(r.body), r.leader_id) for r in rows]
+
+
+async def faults_of_subject(s: AsyncSession, schema: str, subject_id: str, unit_id: str) -> list[Fault]:
+    rows = await s.execute(text(
+        f'SELECT body FROM "{schema}".faults WHERE subject_id = :s AND unit_id = :u ORDER BY seq'),
+        {"s": subject_id, "u": unit_id})
+    return [Fault.model_validate(r.body) for r in rows]
+
+
+async def fault_by_id(s: AsyncSession, schema: str, fault_id: uuid.UUID) -> Fault:
+    body = (await s.execute(text(f'SELECT body FROM "{schema}".faults WHERE fault_id = :f'),
+                            {"f": fault_id})).scalar_one()
+    return Fault.model_validate(body)
+
+
+async def discounted_fault_ids(s: AsyncSession, schema: str, fault_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Faults none of whose measures is in force (all frozen or revoked): they stop counting."""
+    rows = await s.execute(text(
+        f'SELECT fault_id FROM "{schema}".measures WHERE fault_id = ANY(:f) AND NOT superseded '
+        "GROUP BY fault_id HAVING bool_and(status <> 'in_force')"), {"f": fault_ids})
+    return set(rows.scalars())
+
+
+# -- exemptions ---------------------------------------------------------------------------------
+
+async def record_exemption(s: AsyncSession, schema: str, subject_id: str, unit_id: str,
+                           exemption: Exemption, event_id: uuid.UUID) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".exemptions (subject_id, unit_id, reason, note, event_id) '
+        "VALUES (:s, :u, :r, :n, :e) ON CONFLICT (subject_id) DO NOTHING"),
+        {"s": subject_id, "u": unit_id, "r": exemption.reason.value, "n": exemption.note,
+         "e": event_id})
+
+
+async def exemption_for(s: AsyncSession, schema: str, subject_id: str, unit_id: str) -> Exemption | None:
+    row = (await s.execute(text(
+        f'SELECT reason, note FROM "{schema}".exemptions WHERE subject_id = :s AND unit_id = :u'),
+        {"s": subject_id, "u": unit_id})).first()
+    return Exemption(reason=row.reason, note=row.note) if row else None
+
+
+# -- measures -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredMeasure:
+    measure: Measure
+    revision: int
+    superseded: bool
+    decided_at: datetime
+
+
+async def measures_of_faults(s: AsyncSession, schema: str,
+                             fault_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StoredMeasure]:
+    rows = await s.execute(text(
+        f'SELECT body, revision, superseded, decided_at FROM "{schema}".measures '
+        "WHERE fault_id = ANY(:f)"), {"f": list(fault_ids)})
+    out = {}
+    for r in rows:
+        m = Measure.model_validate(r.body)
+        out[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at)
+    return out
+
+
+async def measure_by_id(s: AsyncSession, schema: str, measure_id: uuid.UUID,
+                        lock: bool = False) -> StoredMeasure | None:
+    r = (await s.execute(text(
+        f'SELECT body, revision, superseded, decided_at FROM "{schema}".measures '
+        f"WHERE measure_id = :m{' FOR UPDATE' if lock else ''}"), {"m": measure_id})).first()
+    return StoredMeasure(Measure.model_validate(r.body), r.revision, r.superseded, r.decided_at) if r else None
+
+
+async def save_measure(s: AsyncSession, schema: str, m: Measure, *, period: str, revision: int,
+                       superseded: bool, decided_at: datetime) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".measures (measure_id, fault_id, unit_id, person_id, code, points, '
+        "status, occurred_on, period, revision, superseded, decided_at, body) VALUES (:id, :f, :u, "
+        ":p, :c, :pts, :st, :d, :per, :rev, :sup, :at, CAST(:b AS jsonb)) ON CONFLICT (measure_id) "
+        "DO UPDATE SET code = :c, points = :pts, status = :st, period = :per, revision = :rev, "
+        "superseded = :sup, decided_at = :at, body = CAST(:b AS jsonb)"),
+        {"id": m.id, "f": m.fault_id, "u": m.unit_id, "p": m.person_id, "c": m.code,
+         "pts": m.points, "st": m.status.value, "d": m.occurred_on, "per": period,
+         "rev": revision, "sup": superseded, "at": decided_at, "b": _j(m)})
+
+
+@dataclass(frozen=True)
+class ScoredMeasure:
+    """What scoring reads of a measure (score_units is duck-typed): cheaper than a full body."""
+
+    id: uuid.UUID
+    fault_id: uuid.UUID
+    unit_id: str
+    occurred_on: date
+    code: str
+    points: int
+    rung: int
+    status: MeasureStatus
+
+
+async def scored_measures(s: AsyncSession, schema: str, unit_id: str, period: str) -> list[ScoredMeasure]:
+    rows = await s.execute(text(
+        f"SELECT measure_id, fault_id, unit_id, occurred_on, code, points, status, "
+        f"(body->>'rung')::int AS rung FROM \"{schema}\".measures "
+        "WHERE unit_id = :u AND period = :p AND NOT superseded"), {"u": unit_id, "p": period})
+    return [ScoredMeasure(r.measure_id, r.fault_id, r.unit_id, r.occurred_on, r.code, r.points,
+                          r.rung, MeasureStatus(r.status)) for r in rows]
+
+
+async def live_measures(s: AsyncSession, schema: str, where: str = "TRUE", **params) -> list[Measure]:
+    rows = await s.execute(text(
+        f'SELECT body FROM "{schema}".measures WHERE NOT superseded AND {where}'), params)
+    return [Measure.model_validate(r.body) for r in rows]
+
+
+# -- appeals ------------------------------------------------------------------------------------
+
+async def save_appeal(s: AsyncSession, schema: str, appeal_id: str, measure_id: uuid.UUID,
+                      appeal: Appeal) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".appeals (appeal_id, measure_id, body) VALUES (:a, :m, '
+        "CAST(:b AS jsonb)) ON CONFLICT (appeal_id) DO UPDATE SET body = CAST(:b AS jsonb)"),
+        {"a": appeal_id, "m": measure_id, "b": _j(appeal)})
+
+
+async def appeal_row(s: AsyncSession, schema: str, appeal_id: str) -> tuple[uuid.UUID, Appeal] | None:
+    r = (await s.execute(text(f'SELECT measure_id, body FROM "{schema}".appeals WHERE appeal_id = :a'),
+                         {"a": appeal_id})).first()
+    return (r.measure_id, Appeal.model_validate(r.body)) if r else None
+
+
+async def appeals_by_measure(s: AsyncSession, schema: str,
+                             measure_ids: Iterable[uuid.UUID] | None = None) -> dict[uuid.UUID, Appeal]:
+    if measure_ids is None:
+        rows = await s.execute(text(f'SELECT measure_id, body FROM "{schema}".appeals'))
+    else:
+        rows = await s.execute(text(
+            f'SELECT measure_id, body FROM "{schema}".appeals WHERE measure_id = ANY(:m)'),
+            {"m": list(measure_ids)})
+    return {r.measure_id: Appeal.model_validate(r.body) for r in rows}
+
+
+# -- scores -------------------------------------------------------------------------------------
+
+async def stored_score(s: AsyncSession, schema: str, unit_id: str, period: str):
+    return (await s.execute(text(
+        f'SELECT score, confirmed_score, provisional FROM "{schema}".scores '
+        "WHERE unit_id = :u AND period = :p"), {"u": unit_id, "p": period})).first()
+
+
+async def save_score(s: AsyncSession, schema: str, unit_id: str, period: str, score: int,
+                     confirmed: int, provisional: bool, version: str) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".scores (unit_id, period, score, confirmed_score, provisional, '
+        "rulebook_version) VALUES (:u, :p, :s, :c, :pr, :v) ON CONFLICT (unit_id, period) DO UPDATE "
+        "SET score = :s, confirmed_score = :c, provisional = :pr, rulebook_version = :v"),
+        {"u": unit_id, "p": period, "s": score, "c": confirmed, "pr": provisional, "v": version})
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)

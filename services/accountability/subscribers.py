@@ -1,0 +1,25 @@
+"""Thin faststream subscriber: raw bytes → pipeline.process(handler) → ack.
+
+One consumer reads every source topic (one group member, so start-up is one rebalance, not six,
+and a unit's events from different topics are handled one at a time). Topic names come from
+`Topics`, so tests run against their own topics."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.messaging.pipeline import Handler, Pipeline
+from shared.messaging.subscriber import at_least_once, raw
+
+from .wiring import Topics
+
+GROUP = "accountability"
+
+
+def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
+             group: str = GROUP, workers: int = 1) -> None:
+    @broker.subscriber(*topics.sources, **at_least_once(group, max_workers=workers))
+    async def on_source_event(body: bytes, msg: KafkaMessage) -> None:
+        await pipeline.process(raw(msg), handler)
+        await msg.ack()
