@@ -45,6 +45,7 @@ class Intake:
     clock: ManualClock
     http: httpx.AsyncClient
     key: str = ""
+    pipeline: Pipeline | None = None
     readers: dict[str, TopicReader] = field(default_factory=dict)
 
     async def post(self, path: str, body, *, key: str | None = None, **headers) -> httpx.Response:
@@ -122,6 +123,7 @@ async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True):
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
     it = Intake(bootstrap, schema, topics, doors, dlq, engine, clock, http)
     it.key = await it.new_key("test-system")
+    it.pipeline = pipeline
     try:
         yield it
     finally:
