@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--database-url", help="default: XN_DATABASE_URL")
     p.add_argument("--schema", default="accountability")
+    p.add_argument("--accountability-topic", help="where --publish goes (default: the catalogue's)")
     sub = p.add_subparsers(dest="cmd", required=True)
     rb = sub.add_parser("rulebook").add_subparsers(dest="action", required=True)
     for action in ("check", "load"):
@@ -144,7 +145,7 @@ async def _with_db(args, s, schema: str, out) -> int:
             y, m = args.year + args.month // 12, args.month % 12 + 1
             at = datetime.combine(date(y, m, 1), time(0), tzinfo=SHANGHAI)
             env = events_out.bulletin_published(args.year, args.month, text_, at)
-            await emit(s, schema, Topics().accountability, env)
+            await emit(s, schema, args.accountability_topic or Topics().accountability, env)
             print(f"queued BulletinPublished {env.event_id} (the service's relay publishes it)", file=out)
     return 0
 
