@@ -1,0 +1,42 @@
+"""The only place that reads settings: builds the dependencies, registers the subscriber, the
+sender loop and the read routes on the shared Runtime."""
+
+from __future__ import annotations
+
+from shared.runtime import Runtime, run
+from shared.health import since
+
+from . import http, subscribers
+from .delivery import RetryPolicy
+from .handlers import make_handler
+from .sender import Sender
+from .settings import NotifySettings
+from .wiring import channels_from, deps_from
+
+SERVICE = SCHEMA = "notify"
+
+
+def setup(rt: Runtime) -> None:
+    settings: NotifySettings = rt.settings  # type: ignore[assignment]
+    deps = deps_from(settings)
+    sender = Sender(
+        sessions=rt.sessions, schema=rt.schema, clock=rt.clock,
+        channels=channels_from(settings, rt.clock), deps=deps,
+        policy=RetryPolicy(settings.send_max_attempts, settings.send_backoff_s,
+                           settings.send_backoff_max_s),
+        batch=settings.sender_batch, concurrency=settings.sender_concurrency,
+        lease_s=settings.sender_lease_s, poll_s=settings.sender_poll_s, wake_relay=rt.relay.wake)
+    subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics,
+                         on_applied=sender.wake)
+    http.add_routes(rt.http, rt.sessions, rt.schema)
+
+    async def sender_loop() -> None:
+        await sender.run()
+
+    rt.background.append(sender_loop)
+    # The sender turns at least every poll interval; a stalled one fails liveness.
+    rt.health.progress["sender"] = lambda: (since(sender.last_progress), True)
+
+
+def main() -> None:
+    run(SERVICE, SCHEMA, NotifySettings(), setup)

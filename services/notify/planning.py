@@ -1,0 +1,174 @@
+"""Pure: from a consumed event (plus what the directory knows) to notice requests — who hears
+it in which role, and what each recipient's notice says (a context model for the templates).
+
+The routing table then decides channels and timing; this module decides content and people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from shared.events.accountability import AppealRuled, MeasureDecided
+from shared.events.complaints import ComplaintConcluded, ComplaintFiled
+from shared.events.deadlines import DeadlineMissed, DeadlineWarned
+from shared.messaging.errors import Rejected
+
+from .directory import Person
+from .messages.contexts import (
+    AppealOutcome,
+    AppealOutcomeContext,
+    ComplaintAcknowledgedContext,
+    ComplaintResultContext,
+    DeadlineMissedContext,
+    DeadlineWarningContext,
+    MeasureDecidedContext,
+    MeasureKind,
+    MonthlyBulletinContext,
+    NoticeKind,
+)
+from .routing import Role, notice_kind_for_measure
+
+# What a deadline is about, as the notice names it (deadline events carry kind + subject id).
+DEADLINE_TITLES = {
+    "campaign_report": "效能建设活动报告报送",
+    "matter": "办件",
+    "complaint_acceptance": "效能投诉受理",
+    "complaint_conclusion": "效能投诉办结",
+    "rectification": "督办整改",
+    "appeal_window": "申诉",
+}
+
+# The rule book's ladder codes (accountability) → the notice vocabulary. 警告 and above are
+# referrals for 党纪政纪处分 and share one wording.
+MEASURE_CODES = {
+    "reminder": MeasureKind.REMINDER,
+    "supervision": MeasureKind.SUPERVISION,
+    "admonition": MeasureKind.ADMONITION,
+    "public_criticism": MeasureKind.CIRCULATED_CRITICISM,
+    "admonitory_talk": MeasureKind.ADMONISHING_TALK,
+    **{c: MeasureKind.DISCIPLINARY_REFERRAL for c in (
+        "warning", "demerit", "major_demerit", "demotion", "dismissal_from_post", "expulsion")},
+}
+
+
+@dataclass(frozen=True)
+class Addressee:
+    role: Role
+    person: Person
+    context: BaseModel
+
+
+@dataclass(frozen=True)
+class NoticeRequest:
+    kind: NoticeKind
+    unit_id: str | None
+    addressees: tuple[Addressee, ...]
+    # Roles the event does not name (a campaign report has no handler): their absence is not a
+    # missing contact. Every other role without a holder is reported as a failed notice.
+    not_applicable: frozenset[Role] = field(default_factory=frozenset)
+
+
+def measure_kind(code: str) -> MeasureKind:
+    try:
+        return MEASURE_CODES[code]
+    except KeyError:
+        raise Rejected(f"unknown measure code {code!r}; add it to notify's MEASURE_CODES") from None
+
+
+def _people(by_role: Mapping[Role, Sequence[Person]]):
+    for role, people in by_role.items():
+        for person in people:
+            yield role, person
+
+
+def deadline_notice(ev: DeadlineWarned | DeadlineMissed, unit_name: str,
+                    by_role: Mapping[Role, Sequence[Person]]) -> NoticeRequest:
+    d = ev.deadline
+    common = dict(unit_name=unit_name, item_title=DEADLINE_TITLES.get(d.kind, d.kind),
+                  item_ref=d.subject_id, deadline=d.due_at)
+    if isinstance(ev, DeadlineWarned):
+        kind = NoticeKind.DEADLINE_WARNING
+        make = lambda p: DeadlineWarningContext(  # noqa: E731
+            recipient_name=p.name, remaining_working_days=max(ev.remaining_working_days, 0),
+            **common)
+    else:
+        kind = NoticeKind.DEADLINE_MISSED
+        make = lambda p: DeadlineMissedContext(recipient_name=p.name, **common)  # noqa: E731
+    addressees = tuple(Addressee(r, p, make(p)) for r, p in _people(by_role))
+    absent = frozenset() if d.responsible.handler_id else frozenset({Role.HANDLER})
+    return NoticeRequest(kind, d.unit_id, addressees, absent)
+
+
+def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
+                   by_role: Mapping[Role, Sequence[Person]]) -> NoticeRequest:
+    """by_role holds the unit's liaison and leader; `concerned` is the person the measure names
+    (None for a measure on the unit itself, which its liaison receives)."""
+    measure = measure_kind(ev.measure)
+    kind = notice_kind_for_measure(measure)
+    people = dict(by_role)
+    if concerned is not None:
+        people[Role.PERSON_CONCERNED] = [concerned]
+    elif ev.person_id is None:
+        people[Role.PERSON_CONCERNED] = list(by_role.get(Role.UNIT_LIAISON, []))
+    person_name = concerned.name if concerned else unit_name
+
+    def make(p: Person) -> MeasureDecidedContext:
+        return MeasureDecidedContext(
+            recipient_name=p.name, unit_name=unit_name, person_name=person_name, measure=measure,
+            reason=ev.explanation, decision_ref=ev.measure_id, decided_at=ev.decided_at,
+            rule_id=ev.rule_id, rule_version=ev.rulebook_version,
+            rectification_working_days=ev.rectification_working_days,
+            score_deduction=round(ev.points) if ev.points > 0 else None)
+
+    return NoticeRequest(kind, ev.unit_id,
+                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)))
+
+
+def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
+                  appellant: Sequence[Person]) -> NoticeRequest:
+    try:
+        outcome = AppealOutcome(ev.decision)
+    except ValueError:
+        raise Rejected(f"unknown appeal decision {ev.decision!r}") from None
+    new = measure_kind(ev.new_measure) if outcome is AppealOutcome.REDUCED and ev.new_measure else None
+    if outcome is AppealOutcome.REDUCED and new is None:
+        raise Rejected("a reduced appeal ruling must name the new measure")
+    make = lambda p: AppealOutcomeContext(  # noqa: E731
+        appellant_name=p.name, unit_name=unit_name, appeal_ref=ev.appeal_id,
+        original_decision_ref=ev.measure_id, original_measure=measure_kind(original_code),
+        outcome=outcome, new_measure=new, decided_at=ev.ruled_at)
+    return NoticeRequest(NoticeKind.APPEAL_OUTCOME, ev.unit_id,
+                         tuple(Addressee(Role.APPELLANT, p, make(p)) for p in appellant))
+
+
+def acknowledgement(ev: ComplaintFiled, complainant: Person, handling_unit_name: str,
+                    enquiry_phone: str) -> NoticeRequest:
+    ctx = ComplaintAcknowledgedContext(
+        complainant_name=complainant.name, complaint_ref=ev.complaint_id,
+        received_at=ev.filed_at, handling_unit_name=handling_unit_name,
+        enquiry_phone=enquiry_phone)
+    return NoticeRequest(NoticeKind.COMPLAINT_ACKNOWLEDGED, ev.target_unit_id,
+                         (Addressee(Role.COMPLAINANT, complainant, ctx),))
+
+
+def complaint_result(ev: ComplaintConcluded, complainant: Person, handling_unit_name: str,
+                     rating_url: str) -> NoticeRequest:
+    ctx = ComplaintResultContext(
+        complainant_name=complainant.name, complaint_ref=ev.complaint_id,
+        handling_unit_name=handling_unit_name, substantiated=ev.substantiated,
+        result_summary=ev.findings, concluded_at=ev.concluded_at, rating_url=rating_url)
+    return NoticeRequest(NoticeKind.COMPLAINT_RESULT, ev.target_unit_id,
+                         (Addressee(Role.COMPLAINANT, complainant, ctx),))
+
+
+def bulletin_notice(year: int, month: int, text: str, published_at: datetime, unit_id: str,
+                    unit_name: str, leaders: Sequence[Person]) -> NoticeRequest:
+    """One request per unit, so a unit without a leader today is reported by itself."""
+    make = lambda p: MonthlyBulletinContext(  # noqa: E731
+        recipient_name=p.name, unit_name=unit_name, year=year, month=month,
+        published_at=published_at, text=text)
+    return NoticeRequest(NoticeKind.MONTHLY_BULLETIN, unit_id,
+                         tuple(Addressee(Role.UNIT_LEADER, p, make(p)) for p in leaders))

@@ -1,0 +1,205 @@
+"""SQL for the delivery log: notices (one per event × recipient × channel) and their attempts.
+
+A notice's life: pending → (claimed with a lease) → sent | pending again (retry) | failed.
+The claim is its own short transaction; nothing holds a transaction open across the network."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+NOTICE_NAMESPACE = uuid.UUID("6b0f3a52-8d1e-4c53-9a57-3f1c2e0b9d41")
+COLUMNS = ("notice_id, source_event_id, source_event_type, correlation_id, unit_id, kind, "
+           "recipient_id, recipient_role, recipient_name, channel, address, fallback, "
+           "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
+           "attempts, lease_until, claim_token, claimed_by, last_reason, permanent, "
+           "provider_message_id, created_at, finished_at")
+
+
+def notice_id_for(source_event_id: uuid.UUID, recipient_id: str, channel: str) -> str:
+    """Deterministic, so a replanned notice is the same notice, and so the e-mail Message-ID and
+    the SMS OutId derived from it let a receiver recognise a re-send."""
+    return uuid.uuid5(NOTICE_NAMESPACE, f"{source_event_id}|{recipient_id}|{channel}").hex
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    source_event_id: uuid.UUID
+    source_event_type: str
+    correlation_id: uuid.UUID
+    unit_id: str | None
+    kind: str
+    recipient_id: str
+    recipient_role: str
+    recipient_name: str | None
+    channel: str
+    address: str | None
+    fallback: list[dict[str, str]]
+    urgent: bool
+    context: dict[str, Any]
+    subject: str | None
+    body_text: str | None
+    body_html: str | None
+    not_before: datetime
+    created_at: datetime
+    status: str = "pending"
+    last_reason: str | None = None
+    fallback_of: str | None = None
+
+    @property
+    def notice_id(self) -> str:
+        return notice_id_for(self.source_event_id, self.recipient_id, self.channel)
+
+
+@dataclass(frozen=True)
+class Notice:
+    notice_id: str
+    source_event_id: uuid.UUID
+    source_event_type: str
+    correlation_id: uuid.UUID
+    unit_id: str | None
+    kind: str
+    recipient_id: str
+    recipient_role: str
+    recipient_name: str | None
+    channel: str
+    address: str | None
+    fallback: list[dict[str, str]]
+    fallback_of: str | None
+    urgent: bool
+    context: dict[str, Any]
+    subject: str | None
+    body_text: str | None
+    body_html: str | None
+    status: str
+    not_before: datetime
+    attempts: int
+    lease_until: datetime | None
+    claim_token: uuid.UUID | None
+    claimed_by: str | None
+    last_reason: str | None
+    permanent: bool | None
+    provider_message_id: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _t(schema: str, sql: str):
+    return text(sql.replace("{s}", f'"{schema}"'))
+
+
+async def insert_notice(session: AsyncSession, schema: str, n: NewNotice) -> bool:
+    """False when this (event, recipient, channel) already has its notice."""
+    finished = n.created_at if n.status != "pending" else None
+    row = (await session.execute(_t(schema,
+        "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
+        "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
+        "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
+        "last_reason, permanent, created_at, finished_at) VALUES (:id, :ev, :evt, :corr, :unit, "
+        ":kind, :rid, :role, :rname, :ch, :addr, CAST(:fb AS json), :fbo, :urgent, "
+        "CAST(:ctx AS json), :subj, :txt, :html, :status, :nb, :reason, :perm, :created, :fin) "
+        "ON CONFLICT DO NOTHING RETURNING 1"),
+        {"id": n.notice_id, "ev": n.source_event_id, "evt": n.source_event_type,
+         "corr": n.correlation_id, "unit": n.unit_id, "kind": n.kind, "rid": n.recipient_id,
+         "role": n.recipient_role, "rname": n.recipient_name, "ch": n.channel, "addr": n.address,
+         "fb": json.dumps(n.fallback), "fbo": n.fallback_of, "urgent": n.urgent,
+         "ctx": json.dumps(n.context, ensure_ascii=False), "subj": n.subject, "txt": n.body_text,
+         "html": n.body_html, "status": n.status, "nb": n.not_before, "reason": n.last_reason,
+         "perm": True if n.status == "failed" else None, "created": n.created_at,
+         "fin": finished})).first()
+    return row is not None
+
+
+async def claim_due(session: AsyncSession, schema: str, *, now: datetime, lease_until: datetime,
+                    token: uuid.UUID, sender: str, limit: int) -> list[Notice]:
+    """Claim due notices: pending, not held back, and not under another sender's live lease
+    (an expired lease is a crashed or stalled sender's: its notices are taken over)."""
+    rows = (await session.execute(_t(schema,
+        "UPDATE {s}.notices SET lease_until = :lease, claim_token = :tok, claimed_by = :me, "
+        "attempts = attempts + 1 WHERE notice_id IN (SELECT notice_id FROM {s}.notices "
+        "WHERE status = 'pending' AND not_before <= :now AND (lease_until IS NULL OR "
+        "lease_until <= :now) ORDER BY not_before LIMIT :n FOR UPDATE SKIP LOCKED) "
+        f"RETURNING {COLUMNS}"),
+        {"lease": lease_until, "tok": token, "me": sender, "now": now, "n": limit})).all()
+    return sorted((Notice(*r) for r in rows), key=lambda n: n.not_before)
+
+
+async def record_attempt(session: AsyncSession, schema: str, *, notice_id: str, sender: str,
+                         started_at: datetime, recorded_at: datetime, outcome: str, reason: str,
+                         provider_message_id: str | None, lease_lost: bool) -> int:
+    no = (await session.execute(_t(schema,
+        "SELECT count(*) + 1 FROM {s}.attempts WHERE notice_id = :id"), {"id": notice_id})).scalar_one()
+    await session.execute(_t(schema,
+        "INSERT INTO {s}.attempts (notice_id, attempt_no, sender, started_at, recorded_at, outcome, "
+        "reason, provider_message_id, lease_lost) VALUES (:id, :no, :sender, :started, :rec, "
+        ":outcome, :reason, :pmid, :lost)"),
+        {"id": notice_id, "no": no, "sender": sender, "started": started_at, "rec": recorded_at,
+         "outcome": outcome, "reason": reason, "pmid": provider_message_id, "lost": lease_lost})
+    return no
+
+
+async def finish(session: AsyncSession, schema: str, *, notice_id: str, token: uuid.UUID,
+                 status: str, reason: str, permanent: bool | None, at: datetime,
+                 provider_message_id: str | None = None,
+                 retry_at: datetime | None = None) -> bool:
+    """Record the outcome of a claim. False when the claim was lost (its lease expired and
+    another sender took the notice over): then this sender changes nothing."""
+    row = (await session.execute(_t(schema,
+        "UPDATE {s}.notices SET status = :status, last_reason = :reason, permanent = :perm, "
+        "provider_message_id = COALESCE(:pmid, provider_message_id), lease_until = NULL, "
+        "claim_token = NULL, not_before = COALESCE(:retry, not_before), "
+        "finished_at = CASE WHEN :status = 'pending' THEN NULL ELSE CAST(:at AS timestamptz) END "
+        "WHERE notice_id = :id AND claim_token = :tok RETURNING 1"),
+        {"status": status, "reason": reason, "perm": permanent, "pmid": provider_message_id,
+         "retry": retry_at, "at": at, "id": notice_id, "tok": token})).first()
+    return row is not None
+
+
+async def get(session: AsyncSession, schema: str, notice_id: str) -> Notice | None:
+    row = (await session.execute(_t(schema, f"SELECT {COLUMNS} FROM {{s}}.notices "
+                                            "WHERE notice_id = :id"), {"id": notice_id})).first()
+    return Notice(*row) if row else None
+
+
+async def by_status(session: AsyncSession, schema: str, status: str, limit: int = 100) -> list[Notice]:
+    rows = (await session.execute(_t(schema,
+        f"SELECT {COLUMNS} FROM {{s}}.notices WHERE status = :st "
+        "ORDER BY COALESCE(finished_at, created_at) DESC LIMIT :n"), {"st": status, "n": limit})).all()
+    return [Notice(*r) for r in rows]
+
+
+async def attempts(session: AsyncSession, schema: str, notice_id: str) -> list[Any]:
+    return list((await session.execute(_t(schema,
+        "SELECT attempt_no, sender, started_at, recorded_at, outcome, reason, "
+        "provider_message_id, lease_lost FROM {s}.attempts WHERE notice_id = :id ORDER BY id"),
+        {"id": notice_id})).all())
+
+
+async def resend(session: AsyncSession, schema: str, notice_id: str) -> str:
+    """Put a failed notice back in the queue with a fresh attempt budget (the operator fixed the
+    address or the provider). Due at once: not_before goes back to the notice's creation, a time
+    of the service's own clock (the CLI's wall clock may differ from a demo's virtual time). The address is re-read from the roster as of now, so a corrected
+    number is used; earlier attempts stay in the log. Returns 'queued' or why not."""
+    notice = await get(session, schema, notice_id)
+    if notice is None:
+        return "no such notice"
+    if notice.status != "failed":
+        return f"notice is {notice.status}, not failed"
+    column = "phone" if notice.channel == "sms" else "email"
+    current = (await session.execute(_t(schema,
+        f"SELECT {column} FROM {{s}}.people WHERE person_id = :p"),
+        {"p": notice.recipient_id})).scalar_one_or_none()
+    address = current or notice.address
+    if address is None:
+        return f"no {notice.channel} contact for the recipient; correct the roster first"
+    await session.execute(_t(schema,
+        "UPDATE {s}.notices SET status = 'pending', attempts = 0, not_before = created_at, address = :a, "
+        "finished_at = NULL, permanent = NULL, lease_until = NULL, claim_token = NULL "
+        "WHERE notice_id = :id"), {"id": notice_id, "a": address})
+    return "queued"

@@ -1,0 +1,25 @@
+"""Thin faststream subscriber: raw bytes → pipeline.process(handler) → ack.
+
+One consumer reads every source topic, so a person's registration and the deadline that names
+them are applied one at a time. Topic names come from `Topics`, so tests use their own."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from shared.messaging.pipeline import Handler, Pipeline
+from shared.messaging.subscriber import at_least_once, raw
+
+from .wiring import Topics
+
+GROUP = "notify"
+
+
+def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
+             group: str = GROUP, on_applied=lambda: None) -> None:
+    @broker.subscriber(*topics.sources, **at_least_once(group))
+    async def on_source_event(body: bytes, msg: KafkaMessage) -> None:
+        if await pipeline.process(raw(msg), handler) == "applied":
+            on_applied()  # new notices may be due now: wake the sender instead of a poll
+        await msg.ack()
