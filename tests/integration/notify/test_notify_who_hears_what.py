@@ -1,0 +1,69 @@
+"""Every notifiable event over the real broker and database reaches the right people on the
+right channels through a real SMTP server and the SMS-provider stub; NoticeSent/NoticeFailed
+follow on xn.notices with the correlation id of the event that caused them."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from shared.events.roster import UnitRegistered
+from shared.events.vocab import UnitKind
+from tests.integration.notify import events as ev
+
+pytestmark = pytest.mark.integration
+
+
+async def test_each_event_kind_reaches_its_recipients(notify):
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster(),
+                    ev.wrap(UnitRegistered(unit_id="CZJ", name="县财政局",
+                                           kind=UnitKind.department), "CZJ"))
+    await h.wait_inbox(8)
+    filed = ev.filed()
+    await h.publish(h.topics.deadlines, ev.warned("M-001"), ev.missed("M-002"))
+    await h.publish(h.topics.accountability, ev.measure("MS-1", "admonition", "效能告诫", "H1"),
+                    ev.measure("MS-2", "supervision", "督办", None, working_days=10),
+                    ev.appeal("MS-1"), ev.bulletin())
+    await h.publish(h.topics.complaints, filed, ev.concluded(cause=filed))
+    await h.wait_notices(24)
+
+    rows = await h.rows("SELECT kind, recipient_id, channel, status FROM {s}.notices")
+    got = {(k, r, c) for k, r, c, _ in rows}
+    both = lambda kind, *people: {(kind, p, c) for p in people for c in ("sms", "email")}  # noqa: E731
+    assert got == (both("deadline_warning", "L1", "H1")                # yellow: liaison + handler
+                   | both("deadline_missed", "L1", "H1", "D1")        # red: + the unit leader
+                   | both("measure_decided", "H1", "D1")              # person concerned + leader
+                   | both("supervision_ordered", "L1", "D1")          # 督办: the unit answers
+                   | both("appeal_outcome", "H1")                     # the appellant
+                   | {("complaint_acknowledged", "complainant.TS-1", "sms"),  # e-mail = fallback
+                      ("complaint_result", "complainant.TS-1", "sms"),
+                      ("monthly_bulletin", "D1", "email"),            # leaders, by e-mail
+                      ("monthly_bulletin", "unit_leader@CZJ", "email")})
+    # 县财政局 has no leader on the roster: recorded as failed at once, never silently skipped.
+    assert Counter(s for *_, s in rows) == {"pending": 23, "failed": 1}
+
+    assert await h.drain(h.sender("s1")) == 23
+    assert len(h.smtp.received) == 11 and len(h.stub.requests) == 12
+    subjects = {m["To"].addresses[0].addr_spec + " " + str(m["Subject"]) for m in h.smtp.received}
+    assert any("leader@jyj" in s and "效能建设情况通报" in s for s in subjects)
+    assert any("10个工作日内" in s for s in subjects), subjects  # 督办 states its allowance
+    sms_by_phone = Counter(r["PhoneNumbers"] for r in h.stub.requests)
+    assert sms_by_phone == {"13800000001": 3, "13800000002": 4, "13800000003": 3,
+                            "13900000009": 2}
+    texts = await h.rows("SELECT kind, body_text FROM {s}.notices WHERE channel = 'sms'")
+    assert all(t.startswith("【县效能办】") for _, t in texts)
+    assert any("红牌" in t for k, t in texts if k == "deadline_missed")
+    assert any("陈女士" in t and "TS-1" in t for k, t in texts if k == "complaint_result")
+    # The SMS OutId is the notice id: the provider's receipts and a re-send are recognisable.
+    ids = {r[0] for r in await h.rows("SELECT notice_id FROM {s}.notices WHERE channel='sms'")}
+    assert {r["OutId"] for r in h.stub.requests} == ids
+
+    out = await h.notices_events(24)
+    assert Counter(e.event_type for e in out) == {"notice.sent": 23, "notice.failed": 1}
+    result = [e for e in out if e.event_type == "notice.sent"
+              and e.payload["recipient_id"] == "complainant.TS-1"]
+    # One correlation id from the complaint's filing to the SMS that tells the result.
+    assert {e.correlation_id for e in result} == {filed.correlation_id}
+    assert await h.scalar("SELECT count(*) FROM {s}.attempts") == 23
