@@ -5,6 +5,7 @@ health and metrics. A service's main.py builds a Runtime and hands it its router
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -58,8 +59,10 @@ def build_runtime(service: str, schema: str, settings: ServiceSettings,
                         producer=producer, clock=clock, relay_wake=relay.wake,
                         max_attempts=settings.max_attempts, backoff_s=settings.retry_backoff_s,
                         backoff_max_s=settings.retry_backoff_max_s)
+    # faststream's per-message access lines ("Received"/"Processed") at DEBUG: at thousands of
+    # events a second they would drown the lines operators need, and cost CPU.
     broker = KafkaBroker(settings.kafka_bootstrap, client_id=service, graceful_timeout=30.0,
-                         logger=get_logger(f"{service}.broker"))
+                         logger=get_logger(f"{service}.broker"), log_level=logging.DEBUG)
     broker.context.set_global("pipeline", pipeline)
     broker.context.set_global("clock", clock)
     http = http or FastAPI(title=f"xiaoneng {service}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
+
 
 class PoisonMessage(Exception):
     """The message can never be processed as it is (not JSON, wrong schema, unknown unit…).
@@ -19,3 +22,24 @@ class Rejected(PoisonMessage):
 
     def __init__(self, reason: str, *, code: str = "rejected") -> None:
         super().__init__(reason, code=code)
+
+
+def explain(exc: Exception) -> str:
+    """A precise, field-naming reason for an envelope or payload that does not validate."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+                         for e in exc.errors(include_url=False))
+    return str(exc)
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    if isinstance(exc, (ConnectionError, OSError, TimeoutError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+            return True
+        name = type(exc.orig).__name__ if exc.orig is not None else ""
+        # asyncpg's names for a server going away, a deadlock or a serialization conflict.
+        return any(s in name for s in ("Connection", "CannotConnectNow", "AdminShutdown",
+                                       "Deadlock", "Serialization", "TooManyConnections"))
+    return isinstance(exc, sa_exc.TimeoutError)

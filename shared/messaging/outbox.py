@@ -29,6 +29,18 @@ async def emit(session: AsyncSession, schema: str, topic: str, envelope: Envelop
     )
 
 
+async def emit_many(session: AsyncSession, schema: str,
+                    events: list[tuple[str, Envelope]]) -> None:
+    """Several events in one round trip (executemany), in order."""
+    await session.execute(
+        text(f'INSERT INTO "{schema}".outbox (event_id, topic, key, value, headers) '
+             "VALUES (:event_id, :topic, :key, :value, CAST(:headers AS json)) "
+             "ON CONFLICT (event_id) DO NOTHING"),
+        [{"event_id": e.event_id, "topic": t, "key": e.key, "value": e.to_bytes(),
+          "headers": json.dumps(e.headers())} for t, e in events],
+    )
+
+
 def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
     # Idempotence (implies acks=all) keeps broker-side retries from writing a record twice.
     return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id,

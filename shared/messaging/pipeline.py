@@ -14,65 +14,29 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 import structlog
 from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.envelope import Envelope, UnknownEventType
 from shared.logs import get_logger
-from shared.messaging import outbox
 from shared.messaging.deadletter import RawMessage, publish_dead_letter
-from shared.messaging.errors import PoisonMessage
+from shared.messaging.batch import process_batch
+from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
+from shared.messaging.tx import Tx
 from shared.metrics import DEAD_LETTERS, EVENTS_IN, HANDLER_SECONDS, RETRIES
 from shared.topics import DEAD_LETTER
 
 log = get_logger(__name__)
 
 
-@dataclass
-class Tx:
-    """What a handler gets: the open transaction, the clock, and a way to emit events."""
-
-    session: AsyncSession
-    schema: str
-    clock: Clock
-    emitted: list[Envelope] = field(default_factory=list)
-
-    async def emit(self, topic: str, envelope: Envelope) -> None:
-        await outbox.emit(self.session, self.schema, topic, envelope)
-        self.emitted.append(envelope)
-
-
 Handler = Callable[[Tx, Envelope], Awaitable[None]]
 T = TypeVar("T")
-
-
-def _explain(exc: Exception) -> str:
-    """A precise, field-naming reason for an envelope or payload that does not validate."""
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-                         for e in exc.errors(include_url=False))
-    return str(exc)
-
-
-def is_infrastructure_error(exc: BaseException) -> bool:
-    if isinstance(exc, (ConnectionError, OSError, TimeoutError)):
-        return True
-    if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
-            return True
-        name = type(exc.orig).__name__ if exc.orig is not None else ""
-        # asyncpg's names for a server going away, a deadlock or a serialization conflict.
-        return any(s in name for s in ("Connection", "CannotConnectNow", "AdminShutdown",
-                                       "Deadlock", "Serialization", "TooManyConnections"))
-    return isinstance(exc, sa_exc.TimeoutError)
 
 
 class Pipeline:
@@ -98,7 +62,7 @@ class Pipeline:
             env = Envelope.from_bytes(msg.value)
             env.parsed()  # the payload must match its registered schema
         except (ValidationError, UnknownEventType, ValueError) as exc:
-            await self._dead_letter(msg, PoisonMessage(_explain(exc), code="invalid_envelope"), 1)
+            await self._dead_letter(msg, PoisonMessage(explain(exc), code="invalid_envelope"), 1)
             return "dead-lettered"
         structlog.contextvars.bind_contextvars(
             event_id=str(env.event_id), correlation_id=str(env.correlation_id),
@@ -120,7 +84,7 @@ class Pipeline:
             await self._dead_letter(msg, exc, 1)
             return "dead-lettered"
         except (ValidationError, ValueError) as exc:
-            await self._dead_letter(msg, PoisonMessage(_explain(exc), code="invalid_input"), 1)
+            await self._dead_letter(msg, PoisonMessage(explain(exc), code="invalid_input"), 1)
             return "dead-lettered"
         return await self._run(msg, dedup_id, label, lambda tx: handler(tx, item))
 
@@ -169,6 +133,15 @@ class Pipeline:
             await apply(Tx(session, self.schema, self._clock))
         log.debug("event applied")
         return "applied"
+
+    async def process_batch(self, msgs: list[RawMessage], handler: Handler) -> list[str]:
+        """Apply a batch of envelopes in one transaction (see shared/messaging/batch.py)."""
+        return await process_batch(self, msgs, handler, None)
+
+    async def process_raw_batch(self, msgs: list[RawMessage],
+                                handler: Callable[[Tx, T], Awaitable[None]],
+                                parse: Callable[[bytes], tuple[uuid.UUID, str, T]]) -> list[str]:
+        return await process_batch(self, msgs, handler, parse)
 
     async def _dead_letter(self, msg: RawMessage, exc: BaseException, attempts: int) -> None:
         reason = exc.reason if isinstance(exc, PoisonMessage) else str(exc)

@@ -27,7 +27,7 @@ def at_least_once(group_id: str, **extra: Any) -> dict[str, Any]:
         "ack_policy": AckPolicy.MANUAL,
         "auto_offset_reset": "earliest",
         "decoder": raw_decoder,
-        "max_poll_records": 200,
+        **({"max_poll_records": 200} if not extra.get("batch") else {}),
         **extra,
     }
 
@@ -36,3 +36,16 @@ def raw(msg: KafkaMessage) -> RawMessage:
     rec = msg.raw_message
     return RawMessage(topic=rec.topic, partition=rec.partition, offset=rec.offset,
                       key=rec.key, value=rec.value or b"", headers=tuple(rec.headers or ()))
+
+
+def at_least_once_batch(group_id: str, max_records: int = 500, **extra: Any) -> dict[str, Any]:
+    """Options for a batch subscriber: up to `max_records` per call, one transaction and one
+    offset commit per batch (Pipeline.process_batch)."""
+    return at_least_once(group_id, batch=True, max_records=max_records,
+                         batch_timeout_ms=extra.pop("batch_timeout_ms", 50), **extra)
+
+
+def raw_batch(msg: KafkaMessage) -> list[RawMessage]:
+    return [RawMessage(topic=r.topic, partition=r.partition, offset=r.offset, key=r.key,
+                       value=r.value or b"", headers=tuple(r.headers or ()))
+            for r in msg.raw_message]

@@ -24,12 +24,20 @@ async def create_topics(bootstrap: str, *names: str, partitions: int = 2) -> Non
         await admin.close()
 
 
-async def publish(bootstrap: str, topic: str, *values: bytes, key: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+async def publish(bootstrap: str, topic: str, *values: bytes, key: bytes | None = None,
+                  batch: bool = False) -> None:
+    """Publish in order; with batch=True all values go out in one produce request, so a
+    consumer sees them together."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=100 if batch else 0)
     await producer.start()
     try:
-        for v in values:
-            await producer.send_and_wait(topic, v, key=key)
+        if batch:
+            futures = [await producer.send(topic, v, key=key) for v in values]
+            for f in futures:
+                await f
+        else:
+            for v in values:
+                await producer.send_and_wait(topic, v, key=key)
     finally:
         await producer.stop()
 
