@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.deadlines import clocks, store
 from services.deadlines.codec import AFTER_DUE, DeadlineRow, card_event_id, warning_label
 from services.deadlines.deps import Deps
+from services.deadlines.metrics import CARDS, POLL_SECONDS
 from services.deadlines.domain import ActionKind, DueAction, WorkCalendar, due_actions, mark_fired
 from shared.clock import Clock
 from shared.envelope import Envelope, EventPayload
@@ -42,6 +43,10 @@ class Poller:
     async def poll_once(self) -> int:
         """Fire what is due now; returns the number of deadlines handled."""
         now = self._clock.now()
+        with POLL_SECONDS.time():
+            return await self._poll(now)
+
+    async def _poll(self, now: datetime) -> int:
         async with self._sessions() as session, session.begin():
             rows = await store.claim_due(session, self._schema, now, self._batch)
             if not rows:
@@ -49,6 +54,7 @@ class Poller:
             calendar = await self._deps.calendars.current(session)
             for row in rows:
                 await self._fire(session, row, now, calendar)
+            await store.update_many(session, self._schema, rows)
         self._wake()  # the cards are committed: let the relay publish them now
         return len(rows)
 
@@ -81,8 +87,8 @@ class Poller:
             if payload is not None:
                 await outbox.emit(session, self._schema, self._deps.topics.deadlines,
                                   self._envelope(row, payload, action))
+            CARDS.labels(action.kind.value).inc()
         row.state = mark_fired(row.state, *(a.id for a in actions))
-        await store.update(session, self._schema, row)
         self.fired += len(actions)
 
     def _card(self, row: DeadlineRow, rule, action: DueAction,

@@ -57,6 +57,13 @@ async def insert(session: AsyncSession, schema: str, row: DeadlineRow) -> bool:
 
 
 async def update(session: AsyncSession, schema: str, row: DeadlineRow) -> None:
+    await update_many(session, schema, [row])
+
+
+async def update_many(session: AsyncSession, schema: str, rows: list[DeadlineRow]) -> None:
+    """One round trip for a whole poll batch (asyncpg executemany)."""
+    if not rows:
+        return
     await session.execute(text(
         f'UPDATE "{schema}".deadlines SET unit_id = :unit_id, responsible = '
         "CAST(:responsible AS jsonb), status = :status, card = :card, state = CAST(:state AS jsonb), "
@@ -64,7 +71,7 @@ async def update(session: AsyncSession, schema: str, row: DeadlineRow) -> None:
         "provisional = :provisional, provisional_years = :provisional_years, "
         "calendar_version = :calendar_version, rule_version = :rule_version, round = :round, "
         "hops = :hops, origin_event_id = :origin_event_id, correlation_id = :correlation_id, "
-        "updated_at = now() WHERE deadline_id = :deadline_id"), _params(row))
+        "updated_at = now() WHERE deadline_id = :deadline_id"), [_params(r) for r in rows])
 
 
 async def get_for_update(session: AsyncSession, schema: str, deadline_id: str) -> DeadlineRow | None:
