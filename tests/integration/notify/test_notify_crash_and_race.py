@@ -1,0 +1,96 @@
+"""What happens when a sender dies between sending and recording, and when two senders race.
+
+Crash: the SMTP server accepted the message, then the sender task is killed before the record
+commits. The claim's lease keeps every other sender away until it expires; then the notice is
+sent once more and recorded. Result, asserted below: EXACTLY ONE DUPLICATE (2 copies of the same
+e-mail, both with the same Message-ID derived from the notice id, so a mail system can dedupe) —
+never more, because the second send is recorded. Without a crash there are no duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from services.notify.wiring import Channels
+from tests.integration.notify import events as ev
+from tests.integration.notify.harness import LEASE_S
+
+pytestmark = pytest.mark.integration
+
+
+class DiesAfterSending:
+    """The real channel, then the process 'dies': the send succeeded, the record never comes."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.accepted = inner, asyncio.Event()
+
+    async def send(self, message):
+        result = await self.inner.send(message)
+        assert result.sent
+        self.accepted.set()
+        await asyncio.Event().wait()  # hang here until the test kills the task
+
+
+async def test_crash_between_send_and_record_gives_at_most_one_duplicate(notify):
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    await h.publish(h.topics.accountability, ev.bulletin())  # one e-mail, to the leader
+    await h.wait_notices(1)
+
+    crashing = DiesAfterSending(h.channels.email)
+    doomed = h.sender("doomed", Channels(sms=h.channels.sms, email=crashing))
+    task = asyncio.create_task(doomed.run_once())
+    await asyncio.wait_for(crashing.accepted.wait(), 10)
+    task.cancel()  # killed after the SMTP server said 250, before the record committed
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(h.smtp.received) == 1
+    assert await h.scalar("SELECT count(*) FROM {s}.attempts") == 0  # nothing recorded
+
+    survivor = h.sender("survivor")
+    assert await h.drain(survivor) == 0  # the dead sender's lease still holds the notice
+    h.clock.advance(timedelta(seconds=LEASE_S))
+    assert await h.drain(survivor) == 1  # lease expired: taken over and sent again
+    assert await h.drain(survivor) == 0  # ... and only once
+
+    copies = h.smtp.received
+    assert len(copies) == 2, "at most one duplicate per crash; here exactly one"
+    assert copies[0]["Message-ID"] == copies[1]["Message-ID"]  # the receiver can dedupe
+    notice_id = await h.scalar("SELECT notice_id FROM {s}.notices")
+    assert copies[0]["Message-ID"] == f"<notice.{notice_id}@county.gov.cn>"
+    assert await h.scalar("SELECT status FROM {s}.notices") == "sent"
+    attempts = await h.rows("SELECT sender, outcome FROM {s}.attempts")
+    assert attempts == [("survivor", "sent")]
+    out = await h.notices_events(1)
+    assert [e.event_type for e in out] == ["notice.sent"]
+
+
+async def test_two_senders_racing_send_each_notice_once(notify):
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    await h.publish(h.topics.deadlines, *(ev.warned(f"M-{i:03d}") for i in range(15)))
+    await h.wait_notices(60)  # 15 yellow cards × (liaison, handler) × (sms, e-mail)
+
+    a, b = h.sender("a"), h.sender("b")
+    a._batch = b._batch = 7  # small claims, so the two really interleave
+
+    async def loop(sender):
+        sent = 0
+        while n := await sender.run_once():
+            sent += n
+            await asyncio.sleep(0)
+        return sent
+
+    by_a, by_b = await asyncio.gather(loop(a), loop(b))
+    assert by_a + by_b == 60 and by_a > 0 and by_b > 0
+    ids = Counter(m["Message-ID"] for m in h.smtp.received)
+    assert len(ids) == 30 and set(ids.values()) == {1}
+    out_ids = Counter(r["OutId"] for r in h.stub.requests)
+    assert len(out_ids) == 30 and set(out_ids.values()) == {1}
+    per_notice = await h.rows("SELECT notice_id, count(*) FROM {s}.attempts GROUP BY notice_id")
+    assert len(per_notice) == 60 and {c for _, c in per_notice} == {1}
