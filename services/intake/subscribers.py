@@ -25,7 +25,7 @@ from services.intake.submit import apply
 from shared import topics as t
 from shared.messaging.errors import PoisonMessage
 from shared.messaging.pipeline import Pipeline, Tx
-from shared.messaging.subscriber import at_least_once, raw
+from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 # The subscriber takes raw bytes (so a body that is not JSON still reaches the dead-letter
 # path), but the AsyncAPI document should show the door's real schema.
@@ -75,12 +75,16 @@ def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
 
     router = KafkaRouter()
 
-    @router.subscriber(*by_topic, **at_least_once(group_id), title="intake-doors",
+    @router.subscriber(*by_topic, **at_least_once_batch(group_id), title="intake-doors",
                        description="Inbound facts from other systems, in the door format; "
                                    "see docs/events.md")
-    async def on_inbound(body: DoorBody, msg: KafkaMessage) -> None:
-        rec = raw(msg)
-        await pipeline.process_raw(rec, handler, parsers[rec.topic])
+    async def on_inbound(bodies: list[DoorBody], msg: KafkaMessage) -> None:
+        # One batch may hold several doors; each door's messages keep their order.
+        by_door: dict[str, list] = {}
+        for rec in raw_batch(msg):
+            by_door.setdefault(rec.topic, []).append(rec)
+        for topic, recs in by_door.items():
+            await pipeline.process_raw_batch(recs, handler, parsers[topic])
         await msg.ack()
 
     return router

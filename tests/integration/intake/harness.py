@@ -116,7 +116,7 @@ async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True):
     broker = KafkaBroker(bootstrap)
     broker.include_router(build_door_router(pipeline, topics, doors, group_id=f"g-{schema}"))
     app = FastAPI()
-    install_api(app, HttpDeps(sessions, schema, clock, topics, relay.wake))
+    install_api(app, HttpDeps(sessions, schema, clock, topics, relay.wake, wall_clock=clock))
     relay_task = asyncio.create_task(relay.run())
     if with_doors:
         await broker.start()
