@@ -179,3 +179,32 @@ SAMPLES: dict[str, tuple[NoticeKind, object]] = {
         ),
     ),
 }
+
+# What the events themselves can supply (no overdue count at the due instant, a 督办 allowance in
+# working days, no reply date at filing, no appeal reasons, the bulletin as published text).
+_missed = SAMPLES["deadline_missed"][1]
+_supervision = SAMPLES["supervision_ordered"][1]
+_ack = SAMPLES["complaint_acknowledged"][1]
+_result = SAMPLES["complaint_result_substantiated"][1]
+SAMPLES.update({
+    "deadline_missed_at_due": (
+        NoticeKind.DEADLINE_MISSED, _missed.model_copy(update={"overdue_working_days": None})),
+    "supervision_ordered_working_days": (
+        NoticeKind.SUPERVISION_ORDERED,
+        _supervision.model_copy(update={"rectification_deadline": None,
+                                        "rectification_working_days": 10})),
+    "complaint_acknowledged_no_reply_date": (
+        NoticeKind.COMPLAINT_ACKNOWLEDGED, _ack.model_copy(update={"reply_due": None})),
+    "complaint_result_no_rating_deadline": (
+        NoticeKind.COMPLAINT_RESULT, _result.model_copy(update={"rating_deadline": None})),
+    "appeal_revoked_without_reasons": (
+        NoticeKind.APPEAL_OUTCOME,
+        _appeal(AppealOutcome.REVOKED, reasons=None)),
+    "monthly_bulletin_text": (
+        NoticeKind.MONTHLY_BULLETIN,
+        MonthlyBulletinContext(
+            recipient_name="赵刚", unit_name="县自然资源局", year=2026, month=5,
+            published_at=at(6, 2, 9, 0),
+            text="五月份全县效能建设总体平稳。\n县市场监督管理局1人受到通报批评。"),
+    ),
+})

@@ -1,0 +1,67 @@
+"""Pure delivery rules and event → notice planning (no Kafka, no database)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.notify.channels import DeliveryOutcome
+from services.notify.delivery import RetryPolicy, decide
+from services.notify.directory import Person
+from services.notify.messages import MeasureKind, NoticeKind
+from services.notify.planning import deadline_notice, measure_kind, measure_notice
+from services.notify.routing import QuietHours, Role
+from shared.messaging.errors import Rejected
+from tests.integration.notify import events as ev
+
+SH = ZoneInfo("Asia/Shanghai")
+NIGHT = QuietHours(time(22), time(7), SH)
+POLICY = RetryPolicy(max_attempts=3, backoff_s=10, backoff_max_s=15)
+NOON = datetime(2026, 5, 12, 12, 0, tzinfo=SH)
+
+
+def test_backoff_doubles_and_is_capped_then_the_failure_is_final() -> None:
+    kw = dict(now=NOON, policy=POLICY, channel="email", urgent=False, quiet_hours=NIGHT)
+    assert decide(DeliveryOutcome.TRANSIENT_FAILURE, attempts=1, **kw).retry_at == NOON + timedelta(seconds=10)
+    assert decide(DeliveryOutcome.TRANSIENT_FAILURE, attempts=2, **kw).retry_at == NOON + timedelta(seconds=15)
+    last = decide(DeliveryOutcome.TRANSIENT_FAILURE, attempts=3, **kw)
+    assert (last.status, last.permanent) == ("failed", False)
+    assert decide(DeliveryOutcome.PERMANENT_FAILURE, attempts=1, **kw).permanent is True
+    assert decide(DeliveryOutcome.SENT, attempts=1, **kw).status == "sent"
+
+
+def test_an_sms_retry_does_not_land_in_quiet_hours_unless_urgent() -> None:
+    late = datetime(2026, 5, 12, 21, 59, 55, tzinfo=SH)
+    kw = dict(attempts=1, now=late, policy=POLICY, quiet_hours=NIGHT)
+    held = decide(DeliveryOutcome.TRANSIENT_FAILURE, channel="sms", urgent=False, **kw)
+    assert held.retry_at == datetime(2026, 5, 13, 7, 0, tzinfo=SH)
+    urgent = decide(DeliveryOutcome.TRANSIENT_FAILURE, channel="sms", urgent=True, **kw)
+    assert urgent.retry_at == late + timedelta(seconds=10)
+
+
+def test_measure_codes_map_to_the_notice_wording() -> None:
+    assert measure_kind("public_criticism") is MeasureKind.CIRCULATED_CRITICISM
+    assert measure_kind("demotion") is MeasureKind.DISCIPLINARY_REFERRAL
+    with pytest.raises(Rejected):
+        measure_kind("flogging")
+
+
+def test_a_deadline_without_a_handler_does_not_report_a_missing_handler() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    event = ev.warned("R-1", handler_id=None, kind="campaign_report").parsed()
+    req = deadline_notice(event, "县教育局", {Role.UNIT_LIAISON: [liaison], Role.HANDLER: []})
+    assert req.kind is NoticeKind.DEADLINE_WARNING and Role.HANDLER in req.not_applicable
+    assert req.addressees[0].context.item_title == "效能建设活动报告报送"
+
+
+def test_a_unit_measure_goes_to_its_liaison_and_a_supervision_order_states_its_days() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    event = ev.measure("MS-9", "supervision", "督办", None, working_days=10).parsed()
+    req = measure_notice(event, "县教育局", None, {Role.UNIT_LIAISON: [liaison]})
+    assert req.kind is NoticeKind.SUPERVISION_ORDERED
+    concerned = [a for a in req.addressees if a.role is Role.PERSON_CONCERNED]
+    assert [a.person.person_id for a in concerned] == ["L1"]
+    assert concerned[0].context.rectification_working_days == 10
+    assert concerned[0].context.person_name == "县教育局"
