@@ -4,7 +4,9 @@ service), restarts none (a crash is visible), and stops them all with SIGTERM on
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +15,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("intake", "deadlines", "accountability", "notify")
+
+
+def fresh_demo_namespace(database_url: str, bootstrap: str) -> dict[str, str]:
+    import asyncpg
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    prefix = f"demo{int(time.time())}."
+    demo_url = database_url.rsplit("/", 1)[0] + "/xiaoneng_demo"
+
+    async def reset() -> None:
+        conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            await conn.execute('DROP DATABASE IF EXISTS "xiaoneng_demo" WITH (FORCE)')
+            await conn.execute('CREATE DATABASE "xiaoneng_demo"')
+        finally:
+            await conn.close()
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:  # earlier demos' topics
+            old = [t for t in await admin.list_topics() if t.startswith("demo")]
+            if old:
+                await admin.delete_topics(old)
+        finally:
+            await admin.close()
+
+    asyncio.run(reset())
+    print(f"[supervisor] demo: fresh database xiaoneng_demo, topics {prefix}*", file=sys.stderr)
+    return {"XN_DATABASE_URL": demo_url, "XN_TOPIC_PREFIX": prefix}
 
 
 def available() -> list[str]:
@@ -28,8 +58,12 @@ def main() -> int:
     env = dict(os.environ)
     demo = not args.no_demo and (ROOT / "deploy" / "demo" / "__main__.py").exists()
     if demo:
+        # Each demo starts a fresh county: its own database and topic namespace, so the seeded
+        # campaign plays again from its first day (production runs keep theirs: --no-demo).
+        env.update(fresh_demo_namespace(env["XN_DATABASE_URL"], env["XN_KAFKA_BOOTSTRAP"]))
+        shutil.rmtree(ROOT / "var" / "outbox", ignore_errors=True)
         # One shared virtual clock for every process: the campaign runs at demo speed.
-        env.setdefault("XN_CLOCK_EPOCH", "2026-05-06T07:00:00+08:00")
+        env.setdefault("XN_CLOCK_EPOCH", "2026-05-06T06:00:00+08:00")
         env.setdefault("XN_CLOCK_SPEED", str(args.demo_speed))
         env.setdefault("XN_CLOCK_ANCHOR", str(time.time()))
     procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], env=env, cwd=ROOT)

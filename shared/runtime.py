@@ -22,6 +22,8 @@ from shared.clock import Clock, clock_from_settings
 from shared.db import make_engine, session_factory
 from shared.health import HealthState, health_routes, since
 from shared.logs import configure_logging, get_logger
+from shared import topics
+from shared.messaging.admin import ensure_topics
 from shared.messaging.outbox import OutboxRelay, make_producer
 from shared.messaging.pipeline import Pipeline
 from shared.migrations import migrations_dir, upgrade_async
@@ -126,6 +128,8 @@ async def serve(rt: Runtime) -> None:
     """Run until SIGTERM/SIGINT; on the signal, finish the message in hand, ack, and leave."""
     s = rt.settings
     await _start_with_retry("postgresql", lambda: upgrade_async(migrations_dir(rt.service), rt.schema, s.database_dsn))
+    await _start_with_retry("kafka topics", lambda: ensure_topics(
+        s.kafka_bootstrap, topics.ALL, s.topic_partitions, s.topic_replication))
     await _start_with_retry("kafka producer", rt.producer.start)
     relay_task = asyncio.create_task(rt.relay.run(), name="outbox-relay")
     extra = [asyncio.create_task(job(), name=getattr(job, "__name__", "job")) for job in rt.background]

@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     retry_backoff_s: float = Field(0.2, gt=0, description="first retry delay, doubled per try")
     retry_backoff_max_s: float = Field(10.0, gt=0)
     outbox_poll_s: float = Field(0.2, gt=0, description="relay poll interval when idle")
+    topic_partitions: int = Field(4, ge=1, description="partitions of topics created at start")
+    topic_replication: int = Field(1, ge=1, description="replication factor of those topics")
     topic_prefix: str = Field(
         "", description="namespace for every topic and consumer group (read by shared.topics)")
     clock_epoch: AwareDatetime | None = Field(

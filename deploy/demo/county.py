@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from shared.events.vocab import COUNTY_OFFICE
+
 DEPARTMENTS = [
     ("FGJ", "县发展和改革局"), ("JYJ", "县教育局"), ("KJJ", "县科学技术局"), ("MZJ", "县民政局"),
     ("SFJ", "县司法局"), ("CZJ", "县财政局"), ("RSJ", "县人力资源和社会保障局"),
@@ -52,6 +54,9 @@ def build_county(unit_count: int | None = None) -> list[Unit]:
     entries = [(c, n, "department") for c, n in DEPARTMENTS] + [(c, n, "township") for c, n in TOWNSHIPS]
     if unit_count is not None:  # keep both kinds in a small county
         entries = entries[: max(unit_count - 2, 1)] + [(c, n, "township") for c, n in TOWNSHIPS[:2]]
+    # The efficiency office itself: complaints against a unit's leadership are routed to it
+    # (分级负责), so its own clocks and faults need it on the roster like any unit.
+    entries.append((COUNTY_OFFICE, "县效能建设办公室", "department"))
     units, serial = [], 0
     for code, name, kind in entries:
         unit = Unit(code, name, kind)

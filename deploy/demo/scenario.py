@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from deploy.demo.county import Unit, build_county, campaign
 from shared.clock import SHANGHAI
+from shared.events.vocab import COUNTY_OFFICE
 from shared.workdays import WorkCalendar
 
 
@@ -52,6 +53,8 @@ def build(*, seed: int = 2026, units: int | None = None, days: int = 20,
     rng = random.Random(seed)
     cal = calendar or WorkCalendar()
     county = build_county(units)
+    # The efficiency office is on the roster but handles no citizens' matters itself.
+    serving = [u for u in county if u.unit_id != COUNTY_OFFICE]
     facts: list[Fact] = []
     exp = Expected()
     end = start + timedelta(days=days)
@@ -59,19 +62,19 @@ def build(*, seed: int = 2026, units: int | None = None, days: int = 20,
     def add(at: datetime, type_: str, data: dict, door: str) -> None:
         facts.append(Fact(at, len(facts), type_, data, door, f"demo-{len(facts)}"))
 
-    # Roster and campaign first, a minute before the clock starts, through HTTP: its answer
-    # comes after intake stored them, so no case can arrive before its unit.
+    # Roster first, before the clock starts, through the roster door (the sender waits until
+    # intake knows every appointment before it sends any case).
     t0 = start - timedelta(minutes=1)
     for u in county:
-        add(t0, "unit.registered", {"unit_id": u.unit_id, "name": u.name, "kind": u.kind}, "http")
+        add(t0, "unit.registered", {"unit_id": u.unit_id, "name": u.name, "kind": u.kind}, "kafka")
     for u in county:
         for p in u.people:
             add(t0, "person.registered", {"person_id": p.person_id, "name": p.name,
                                           "unit_id": u.unit_id, "phone": p.phone,
-                                          "email": p.email}, "http")
+                                          "email": p.email}, "kafka")
             add(t0, "person.appointed", {"person_id": p.person_id, "unit_id": u.unit_id,
-                                         "role": p.role, "effective_from": "2026-01-01"}, "http")
-    add(t0, "campaign.configured", campaign(start.year, [u.unit_id for u in county]), "http")
+                                         "role": p.role, "effective_from": "2026-01-01"}, "kafka")
+    add(t0, "campaign.configured", campaign(start.year, [u.unit_id for u in serving]), "http")
 
     working = [start.date() + timedelta(days=i) for i in range(days)
                if cal.is_workday(start.date() + timedelta(days=i)).workday]
@@ -79,13 +82,13 @@ def build(*, seed: int = 2026, units: int | None = None, days: int = 20,
     for day in working:
         for _ in range(matters_per_day):
             n_matter += 1
-            _matter(rng, cal, county, day, f"M{day:%m%d}-{n_matter:05d}", add, exp, end)
+            _matter(rng, cal, serving, day, f"M{day:%m%d}-{n_matter:05d}", add, exp, end)
         for _ in range(complaints_per_day):
             n_complaint += 1
-            _complaint(rng, cal, county, day, f"C{day:%m%d}-{n_complaint:04d}", add, exp)
+            _complaint(rng, cal, serving, day, f"C{day:%m%d}-{n_complaint:04d}", add, exp)
         for _ in range(findings_per_day):
             n_finding += 1
-            u = rng.choice(county)
+            u = rng.choice(serving)
             add(_at(day, rng.uniform(9, 17)), "inspection.finding_recorded", {
                 "finding_id": f"F{n_finding:04d}", "unit_id": u.unit_id,
                 "person_id": rng.choice(u.by_role("handler")).person_id,
@@ -95,7 +98,7 @@ def build(*, seed: int = 2026, units: int | None = None, days: int = 20,
                 "severity": rng.choices(["general", "serious"], [9, 1])[0],
                 "evidence": [f"photo-{n_finding}.jpg"], "inspected_at": "",
             }, "http")
-    for u in county:  # the first campaign report: most on time, some late, a few never
+    for u in serving:  # the first campaign report: most on time, some late, a few never
         r = rng.random()
         if r < 0.85:
             when = _at(date(start.year, 5, rng.randint(8, 14)), rng.uniform(9, 17))

@@ -68,7 +68,28 @@ class Sender:
         finally:
             await engine.dispose()
 
+    async def load_roster(self, facts: list[Fact]) -> list[Fact]:
+        """Send the roster through its Kafka door on one key (one partition: units before people
+        before appointments), wait until intake has applied the last one, return the rest."""
+        roster = [f for f in facts if f.type in STAGES and f.type != "campaign.configured"]
+        for f in roster:
+            await self._send_kafka(f, key="demo-roster")
+        await self._producer.flush()
+        last = next(f for f in reversed(roster) if f.type == "person.appointed").data
+        assert self._http is not None
+        for _ in range(1200):
+            r = await self._http.get(f"/v1/roster/units/{last['unit_id']}/holders",
+                                     params={"on": last["effective_from"], "role": last["role"]})
+            if r.status_code == 200 and last["person_id"] in r.text:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("intake did not apply the demo roster")
+        log.info("demo roster loaded", facts=len(roster))
+        return [f for f in facts if f not in roster]
+
     async def run(self, facts: list[Fact], clock: Clock) -> None:
+        facts = await self.load_roster(facts)
         i = 0
         while i < len(facts):
             now = clock.now()
@@ -96,13 +117,16 @@ class Sender:
         for f in facts:
             cmd = COMMANDS[f.type]
             if f.door == "kafka" and cmd.door:
-                body = {"type": f.type, "source": SOURCE_BY_DOOR["kafka"],
-                        "external_id": f.external_id, "data": f.data}
-                await self._producer.send(DOOR_TOPICS[cmd.door], json.dumps(
-                    body, ensure_ascii=False).encode(), key=_case(f).encode())
+                await self._send_kafka(f, key=_case(f))
             else:
                 await self._post(cmd.path, f)
             self.counts[f.door] += 1
+
+    async def _send_kafka(self, f: Fact, key: str) -> None:
+        body = {"type": f.type, "source": SOURCE_BY_DOOR["kafka"], "external_id": f.external_id,
+                "data": f.data}
+        await self._producer.send(DOOR_TOPICS[COMMANDS[f.type].door],
+                                  json.dumps(body, ensure_ascii=False).encode(), key=key.encode())
 
     async def _post(self, path: str, f: Fact) -> None:
         assert self._http is not None

@@ -40,13 +40,14 @@ def route(against_leadership: bool, target_unit_id: str, in_charge_unit_id: str 
     return in_charge_unit_id or target_unit_id
 
 
-def file(existing: Complaint | None, cmd: c.ComplaintFiledIn, against_leadership: bool,
-         dispatched_at: datetime) -> Outcome:
+def file(existing: Complaint | None, cmd: c.ComplaintFiledIn, against_leadership: bool) -> Outcome:
     if existing is not None:
         raise Conflict("complaint_id", f"complaint {cmd.complaint_id!r} was already filed")
     routed = route(against_leadership, cmd.target_unit_id, cmd.in_charge_unit_id)
-    # The clock starts at dispatch, which is never before filing.
-    dispatched_at = max(dispatched_at, cmd.filed_at)
+    # Intake routes on receipt, so the handling unit's clock starts at filing: business time
+    # from the caller, never our processing time (a backlog must not lengthen anyone's limit,
+    # and a replay must give the same clocks).
+    dispatched_at = cmd.filed_at
     state = Complaint(cmd.complaint_id, cmd.target_unit_id, routed, cmd.category, dispatched_at)
     return state, [ComplaintFiled(
         complaint_id=cmd.complaint_id, channel=cmd.channel, filed_at=cmd.filed_at,

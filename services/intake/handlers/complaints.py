@@ -33,7 +33,7 @@ async def file_complaint(ctx: Ctx, cmd: c.ComplaintFiledIn) -> None:
             await ctx.store.appointments(cmd.target_unit_id), person["person_id"],
             cmd.target_unit_id, local(cmd.filed_at).date())
     existing = await ctx.store.complaint(cmd.complaint_id)
-    x, events = rules.file(existing, cmd, against, ctx.now())
+    x, events = rules.file(existing, cmd, against)
     await _publish(ctx, x, events, cmd.filed_at)
 
 

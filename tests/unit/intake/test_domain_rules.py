@@ -59,7 +59,7 @@ def test_routing_graded_responsibility():
 def test_returns_count_hops_and_unsatisfied_reopens():
     L = datetime(2026, 5, 20, 2, 0, tzinfo=timezone.utc)
     filed = co.ComplaintFiledIn.model_validate(examples.example("complaint.filed"))
-    x, _ = complaints.file(None, filed, False, L)
+    x, _ = complaints.file(None, filed, False)
     for hop in (1, 2):
         x, (ret,) = complaints.return_(x, co.ComplaintReturnedIn(
             complaint_id=x.complaint_id, returned_at=L, reason="不属本单位"))
