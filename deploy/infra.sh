@@ -12,6 +12,9 @@ STATE=${XN_INFRA_DIR:-$ROOT/.infra}
 KAFKA_PORT=${XN_KAFKA_PORT:-9092}
 CONTROLLER_PORT=${XN_KAFKA_CONTROLLER_PORT:-9093}
 PG_PORT=${XN_PG_PORT:-5432}
+# A second, throw-away cluster (e.g. for the reliability suite, which stops its database) gets
+# its own name and port: XN_PG_CLUSTER=chaos XN_PG_PORT=15432.
+PG_CLUSTER=${XN_PG_CLUSTER:-main}
 PG_USER=xiaoneng PG_PASSWORD=xiaoneng
 DATABASES=(xiaoneng xiaoneng_test)
 mkdir -p "$STATE"
@@ -68,8 +71,10 @@ L4J
   local cp="$STATE/kafka-libs/*"
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cid
-    cid=$(java -cp "$cp" kafka.tools.StorageTool random-uuid)
-    java -cp "$cp" kafka.tools.StorageTool format -t "$cid" -c "$props" -g >/dev/null
+    cid=$(java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$cp" \
+      kafka.tools.StorageTool random-uuid)
+    java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$cp" kafka.tools.StorageTool \
+      format -t "$cid" -c "$props" -g >/dev/null
   fi
   log "starting kafka on 127.0.0.1:$KAFKA_PORT"
   nohup java -Xms256m -Xmx1g -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$cp" \
@@ -103,12 +108,12 @@ pg_up() {
     apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
   fi
   local v; v=$(pg_version)
-  if ! pg_lsclusters -h | awk -v v="$v" '$1==v && $2=="main"' | grep -q .; then
-    pg_createcluster "$v" main -p "$PG_PORT" >/dev/null
+  if ! pg_lsclusters -h | awk -v v="$v" -v c="$PG_CLUSTER" '$1==v && $2==c' | grep -q .; then
+    pg_createcluster "$v" "$PG_CLUSTER" -p "$PG_PORT" >/dev/null
   fi
-  if ! pg_lsclusters -h | awk -v v="$v" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
-    log "starting postgresql $v"
-    pg_ctlcluster "$v" main start
+  if ! pg_lsclusters -h | awk -v v="$v" -v c="$PG_CLUSTER" '$1==v && $2==c && $4=="online"' | grep -q .; then
+    log "starting postgresql $v/$PG_CLUSTER"
+    pg_ctlcluster "$v" "$PG_CLUSTER" start
   fi
   for _ in $(seq 1 60); do port_open "$PG_PORT" && break; sleep 0.5; done
   local psql=(runuser -u postgres -- psql -p "$PG_PORT" -qtA -v ON_ERROR_STOP=1)
@@ -123,14 +128,14 @@ pg_up() {
   # A wide connection budget: four services, tests and benchmarks share one server.
   if [ "$("${psql[@]}" -c 'show max_connections')" -lt 300 ]; then
     "${psql[@]}" -c "alter system set max_connections = 400" >/dev/null
-    pg_ctlcluster "$v" main restart
+    pg_ctlcluster "$v" "$PG_CLUSTER" restart
   fi
   log "postgresql ready on 127.0.0.1:$PG_PORT"
 }
 
 pg_down() {
   local v; v=$(pg_version)
-  [ -n "$v" ] && pg_ctlcluster "$v" main stop 2>/dev/null && log "postgresql stopped" || true
+  [ -n "$v" ] && pg_ctlcluster "$v" "$PG_CLUSTER" stop 2>/dev/null && log "postgresql stopped" || true
 }
 
 write_env() {
