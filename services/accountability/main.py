@@ -22,8 +22,7 @@ log = get_logger(__name__)
 def setup(rt: Runtime) -> None:
     settings: AccountabilitySettings = rt.settings  # type: ignore[assignment]
     deps = Deps(topics=Topics(), calendar=deadlines_calendar(settings.calendar_dir))
-    subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics,
-                         workers=settings.consumer_workers)
+    subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics)
     http.add_routes(rt.http, rt.sessions, rt.schema)
     loaded = asyncio.Event()
 

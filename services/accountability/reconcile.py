@@ -10,6 +10,7 @@ order — which is why a replay of the log gives exactly what the service decide
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import text
@@ -37,18 +38,28 @@ class RuleBookNotLoaded(TimeoutError):
     retries until it ends instead of dead-lettering good events."""
 
 
+async def books(tx: Tx, deps: Deps) -> Callable[[date], RuleBook]:
+    """day -> the rule book in force that day; refuses (dead letter) a day before any book."""
+    chooser = await deps.rulebooks.snapshot(tx.session, tx.schema)
+    if not chooser:
+        raise RuleBookNotLoaded("no rule book stored yet")
+
+    def on(day: date) -> RuleBook:
+        try:
+            return chooser.on(day)
+        except LookupError as exc:
+            raise Rejected(str(exc), code="no_rulebook") from None
+    return on
+
+
 async def book_on(tx: Tx, deps: Deps, day: date) -> RuleBook:
-    try:
-        return await deps.rulebooks.in_force_on(tx.session, tx.schema, day)
-    except LookupError as exc:
-        if not await deps.rulebooks.any_stored(tx.session, tx.schema):
-            raise RuleBookNotLoaded("no rule book stored yet") from None
-        raise Rejected(str(exc), code="no_rulebook") from None
+    return (await books(tx, deps))(day)
 
 
 async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key: SortKey) -> None:
     s, schema = tx.session, tx.schema
-    book = await book_on(tx, deps, from_key[0])
+    book_for = await books(tx, deps)
+    book = book_for(from_key[0])
     window = max(book.repeat.window_months, book.dual_duty.window_months)
     scope = unit_id
     if book.repeat.scope == "person":  # a person's faults may span units: decide over all
@@ -56,14 +67,12 @@ async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key:
         await s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{schema}:faults"})
     logged = await store.unit_faults_since(s, schema, scope, months_before(from_key[0], window))
     logged.sort(key=lambda lf: lf.fault.sort_key)
-    prior = [lf.fault for lf in logged if lf.fault.sort_key < from_key]
     affected = [lf for lf in logged if lf.fault.sort_key >= from_key]
     # A prior fault all of whose measures are frozen or revoked no longer counts; leaving it out
     # is what decide() would conclude from its measures, at a fraction of the cost.
-    discounted = await store.discounted_fault_ids(s, schema, [f.id for f in prior])
-    history: list[Fault | Measure] = [f for f in prior if f.id not in discounted]
-    stored = await store.measures_of_faults(s, schema, [lf.fault.id for lf in affected])
-    appeals = await store.appeals_by_measure(s, schema, stored.keys())
+    history: list[Fault | Measure] = [lf.fault for lf in logged
+                                      if lf.fault.sort_key < from_key and not lf.discounted]
+    stored, appeals = await store.measures_of_faults(s, schema, [lf.fault.id for lf in affected])
     by_fault: dict[uuid.UUID, dict[uuid.UUID, store.StoredMeasure]] = {}
     for sm in stored.values():
         by_fault.setdefault(sm.measure.fault_id, {})[sm.measure.id] = sm
@@ -71,7 +80,7 @@ async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key:
 
     for lf in affected:
         fault = lf.fault
-        fbook = await book_on(tx, deps, fault.occurred_on)
+        fbook = book_for(fault.occurred_on)
         decided = [apply_appeal(m, appeals[m.id], fbook) if m.id in appeals else m
                    for m in decide(fault, history, fbook, lambda _u, _d, who=lf.leader_id: who)]
         history.append(fault)
@@ -115,10 +124,8 @@ async def rescore(tx: Tx, deps: Deps, cause: Envelope, touched: dict[tuple[str, 
     for (unit_id, period), measure_id in sorted(touched.items()):
         rows = await store.scored_measures(s, schema, unit_id, period)
         [us] = score_units(rows, book, [unit_id], [period])  # type: ignore[arg-type]
-        prev = await store.stored_score(s, schema, unit_id, period)
-        now = (us.score, us.confirmed_score, us.provisional)
-        if prev is not None and tuple(prev) == now:
-            continue
-        await store.save_score(s, schema, unit_id, period, *now, book.version)
+        if not await store.save_score(s, schema, unit_id, period, us.score, us.confirmed_score,
+                                      us.provisional, book.version):
+            continue  # unchanged
         await tx.emit(deps.topics.accountability, events_out.score_changed(
             unit_id, period, us.score, us.confirmed_score, measure_id, cause))

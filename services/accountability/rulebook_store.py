@@ -66,8 +66,32 @@ class RuleBookCache:
             raise LookupError(f"no rule book is in force on {day.isoformat()}")
         return await self.get(session, schema, version)
 
+    async def snapshot(self, session: AsyncSession, schema: str) -> "BookChooser":
+        """All stored versions in one query (texts only for versions not parsed yet): decisions
+        in one transaction then pick a book per fault date without further round trips."""
+        rows = (await session.execute(text(
+            f'SELECT version, effective_from FROM "{schema}".rulebooks'))).all()
+        for version in [r.version for r in rows if r.version not in self._books]:
+            await self.get(session, schema, version)
+        return BookChooser([self._books[r.version] for r in rows])
+
     async def any_stored(self, session: AsyncSession, schema: str) -> bool:
         return (await session.execute(text(f'SELECT 1 FROM "{schema}".rulebooks LIMIT 1'))).first() is not None
 
     async def latest(self, session: AsyncSession, schema: str) -> RuleBook:
         return await self.in_force_on(session, schema, date.max)
+
+
+class BookChooser:
+    def __init__(self, books: list[RuleBook]) -> None:
+        # Same order as RuleBookRegistry: latest effective_from, then the later version.
+        self._books = sorted(books, key=lambda b: (b.effective_from, b.version), reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._books)
+
+    def on(self, day: date) -> RuleBook:
+        for book in self._books:
+            if book.effective_from <= day:
+                return book
+        raise LookupError(f"no rule book is in force on {day.isoformat()}")

@@ -19,5 +19,3 @@ class AccountabilitySettings(ServiceSettings):
     calendar_dir: Path = Field(
         SERVICES / "deadlines" / "calendars",
         description="county year files of the working-day calendar (shared with deadlines)")
-    consumer_workers: int = Field(
-        1, ge=1, le=8, description="consumers per source topic (bounded by its partition count)")

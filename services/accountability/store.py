@@ -49,16 +49,19 @@ class LoggedFault:
     seq: int
     fault: Fault
     leader_id: str | None
+    discounted: bool = False  # every measure frozen or revoked: it no longer counts
 
 
 async def unit_faults_since(s: AsyncSession, schema: str, unit_id: str | None,
                             after: date) -> list[LoggedFault]:
     """Faults on days after `after` (of one unit, or all when unit_id is None)."""
-    where = "occurred_on > :a" + (" AND unit_id = :u" if unit_id is not None else "")
+    where = "f.occurred_on > :a" + (" AND f.unit_id = :u" if unit_id is not None else "")
     rows = await s.execute(text(
-        f'SELECT seq, body, leader_id FROM "{schema}".faults WHERE {where} ORDER BY seq'),
-        {"a": after, "u": unit_id})
-    return [LoggedFault(r.seq, Fault.model_validate(r.body), r.leader_id) for r in rows]
+        f"SELECT f.seq, f.body, f.leader_id, coalesce(d.discounted, false) AS discounted "
+        f'FROM "{schema}".faults f LEFT JOIN LATERAL (SELECT bool_and(m.status <> \'in_force\') '
+        f'AS discounted FROM "{schema}".measures m WHERE m.fault_id = f.fault_id AND NOT '
+        f"m.superseded) d ON true WHERE {where} ORDER BY f.seq"), {"a": after, "u": unit_id})
+    return [LoggedFault(r.seq, Fault.model_validate(r.body), r.leader_id, r.discounted) for r in rows]
 
 
 async def fault_log(s: AsyncSession, schema: str) -> list[LoggedFault]:
@@ -78,14 +81,6 @@ async def fault_by_id(s: AsyncSession, schema: str, fault_id: uuid.UUID) -> Faul
     body = (await s.execute(text(f'SELECT body FROM "{schema}".faults WHERE fault_id = :f'),
                             {"f": fault_id})).scalar_one()
     return Fault.model_validate(body)
-
-
-async def discounted_fault_ids(s: AsyncSession, schema: str, fault_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Faults none of whose measures is in force (all frozen or revoked): they stop counting."""
-    rows = await s.execute(text(
-        f'SELECT fault_id FROM "{schema}".measures WHERE fault_id = ANY(:f) AND NOT superseded '
-        "GROUP BY fault_id HAVING bool_and(status <> 'in_force')"), {"f": fault_ids})
-    return set(rows.scalars())
 
 
 # -- exemptions ---------------------------------------------------------------------------------
@@ -116,16 +111,21 @@ class StoredMeasure:
     decided_at: datetime
 
 
-async def measures_of_faults(s: AsyncSession, schema: str,
-                             fault_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StoredMeasure]:
+async def measures_of_faults(
+    s: AsyncSession, schema: str, fault_ids: Iterable[uuid.UUID],
+) -> tuple[dict[uuid.UUID, StoredMeasure], dict[uuid.UUID, Appeal]]:
+    """The stored measures of these faults, and the appeals recorded against them."""
     rows = await s.execute(text(
-        f'SELECT body, revision, superseded, decided_at FROM "{schema}".measures '
-        "WHERE fault_id = ANY(:f)"), {"f": list(fault_ids)})
-    out = {}
+        f"SELECT m.body, m.revision, m.superseded, m.decided_at, a.body AS appeal "
+        f'FROM "{schema}".measures m LEFT JOIN "{schema}".appeals a USING (measure_id) '
+        "WHERE m.fault_id = ANY(:f)"), {"f": list(fault_ids)})
+    measures, appeals = {}, {}
     for r in rows:
         m = Measure.model_validate(r.body)
-        out[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at)
-    return out
+        measures[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at)
+        if r.appeal is not None:
+            appeals[m.id] = Appeal.model_validate(r.appeal)
+    return measures, appeals
 
 
 async def measure_by_id(s: AsyncSession, schema: str, measure_id: uuid.UUID,
@@ -207,19 +207,18 @@ async def appeals_by_measure(s: AsyncSession, schema: str,
 
 # -- scores -------------------------------------------------------------------------------------
 
-async def stored_score(s: AsyncSession, schema: str, unit_id: str, period: str):
-    return (await s.execute(text(
-        f'SELECT score, confirmed_score, provisional FROM "{schema}".scores '
-        "WHERE unit_id = :u AND period = :p"), {"u": unit_id, "p": period})).first()
-
-
 async def save_score(s: AsyncSession, schema: str, unit_id: str, period: str, score: int,
-                     confirmed: int, provisional: bool, version: str) -> None:
-    await s.execute(text(
-        f'INSERT INTO "{schema}".scores (unit_id, period, score, confirmed_score, provisional, '
+                     confirmed: int, provisional: bool, version: str) -> bool:
+    """Upsert; True when the row is new or changed (one round trip either way)."""
+    t = f'"{schema}".scores'
+    return (await s.execute(text(
+        f"INSERT INTO {t} (unit_id, period, score, confirmed_score, provisional, "
         "rulebook_version) VALUES (:u, :p, :s, :c, :pr, :v) ON CONFLICT (unit_id, period) DO UPDATE "
-        "SET score = :s, confirmed_score = :c, provisional = :pr, rulebook_version = :v"),
-        {"u": unit_id, "p": period, "s": score, "c": confirmed, "pr": provisional, "v": version})
+        "SET score = :s, confirmed_score = :c, provisional = :pr, rulebook_version = :v "
+        f"WHERE ({t}.score, {t}.confirmed_score, {t}.provisional) IS DISTINCT FROM (:s, :c, :pr) "
+        "RETURNING 1"),
+        {"u": unit_id, "p": period, "s": score, "c": confirmed, "pr": provisional,
+         "v": version})).first() is not None
 
 
 def dumps(obj) -> str:

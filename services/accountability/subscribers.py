@@ -18,8 +18,10 @@ GROUP = "accountability"
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group: str = GROUP, workers: int = 1) -> None:
-    @broker.subscriber(*topics.sources, **at_least_once(group, max_workers=workers))
+             group: str = GROUP) -> None:
+    # faststream refuses concurrent workers with manual commits over several topics; one
+    # consumer it is (decisions about a unit are serialised by its row lock anyway).
+    @broker.subscriber(*topics.sources, **at_least_once(group))
     async def on_source_event(body: bytes, msg: KafkaMessage) -> None:
         await pipeline.process(raw(msg), handler)
         await msg.ack()

@@ -111,7 +111,7 @@ def env(payload: EventPayload, key: str, at: datetime, unit_id: str | None = Non
 
 
 async def start_service(bootstrap: str, dsn: str, *, partitions: int = 2,
-                        rulebook_text: str | None = None, workers: int = 1) -> Harness:
+                        rulebook_text: str | None = None) -> Harness:
     tag = uuid.uuid4().hex[:8]
     schema = f"acc_{tag}"
     names = {f: unique(f"acc.{f}") for f in Topics.__dataclass_fields__}
@@ -131,8 +131,7 @@ async def start_service(bootstrap: str, dsn: str, *, partitions: int = 2,
                         dead_letter_topic=dlq, backoff_s=0.01, backoff_max_s=0.5)
     deps = Deps(topics=topics, calendar=deadlines_calendar(AccountabilitySettings().calendar_dir))
     broker = KafkaBroker(bootstrap)
-    subscribers.register(broker, pipeline, make_handler(deps), topics, group=f"acc-{tag}",
-                         workers=workers)
+    subscribers.register(broker, pipeline, make_handler(deps), topics, group=f"acc-{tag}")
     relay_task = asyncio.create_task(relay.run())
     await broker.start()
     h = Harness(bootstrap, dsn, schema, topics, dlq, engine)
