@@ -1,4 +1,5 @@
-"""Thin subscriber: raw bytes → pipeline (inbox, handler, outbox, one transaction) → ack."""
+"""Thin subscriber: a batch of raw messages → pipeline (inbox, handlers, outbox, one
+transaction per batch) → ack."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.deadlines.deps import Topics
 from shared.messaging.pipeline import Handler, Pipeline
-from shared.messaging.subscriber import at_least_once, raw
+from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
              group_id: str = "deadlines") -> None:
-    @broker.subscriber(*topics.consumed(), **at_least_once(group_id))
-    async def on_event(body: bytes, msg: KafkaMessage) -> None:
-        await pipeline.process(raw(msg), handler)
+    @broker.subscriber(*topics.consumed(), **at_least_once_batch(group_id))
+    async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+        await pipeline.process_batch(raw_batch(msg), handler)
         await msg.ack()

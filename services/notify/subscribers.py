@@ -1,4 +1,4 @@
-"""Thin faststream subscriber: raw bytes → pipeline.process(handler) → ack.
+"""Thin faststream subscriber: a batch of raw messages → pipeline.process_batch(handler) → ack.
 
 One consumer reads every source topic, so a person's registration and the deadline that names
 them are applied one at a time. Topic names come from `Topics`, so tests use their own."""
@@ -9,7 +9,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.pipeline import Handler, Pipeline
-from shared.messaging.subscriber import at_least_once, raw
+from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 from .wiring import Topics
 
@@ -18,8 +18,8 @@ GROUP = "notify"
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
              group: str = GROUP, on_applied=lambda: None) -> None:
-    @broker.subscriber(*topics.sources, **at_least_once(group))
-    async def on_source_event(body: bytes, msg: KafkaMessage) -> None:
-        if await pipeline.process(raw(msg), handler) == "applied":
+    @broker.subscriber(*topics.sources, **at_least_once_batch(group))
+    async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+        if "applied" in await pipeline.process_batch(raw_batch(msg), handler):
             on_applied()  # new notices may be due now: wake the sender instead of a poll
         await msg.ack()
