@@ -22,10 +22,11 @@ def _id(*parts: object) -> uuid.UUID:
     return uuid.uuid5(ACCOUNTABILITY_NAMESPACE, "event:" + ":".join(map(str, parts)))
 
 
-def fault_recorded(f: Fault, cause: Envelope) -> Envelope:
+def fault_recorded(f: Fault, severity: str, cause: Envelope) -> Envelope:
+    """severity: the source's, or the one the rule book derives (e.g. from lateness)."""
     p = FaultRecorded(
         fault_id=str(f.id), kind=f.kind.value, unit_id=f.unit_id, occurred_on=f.occurred_on,
-        category=f.category, severity=f.severity.value if f.severity else "",
+        category=f.category, severity=severity,
         responsible={r.value: p for r, p in f.responsible.items()}, evidence=list(f.evidence),
         exempt=f.is_exempt, exemption_reason=f.exemption.reason.value if f.exemption else None)
     return Envelope.wrap(p, key=f.unit_id, occurred_at=cause.occurred_at, producer=PRODUCER,

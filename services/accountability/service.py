@@ -17,7 +17,10 @@ from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Tx
 
 from . import events_out, roster, store
-from .domain import AppealError, AppealRuling, Exemption, ExemptionReason, Fault, file_appeal, rule_on_appeal
+from .domain import (
+    AppealError, AppealRuling, Exemption, ExemptionReason, Fault, derive_severity, file_appeal,
+    rule_on_appeal,
+)
 from .domain.vocabulary import Role
 from .reconcile import book_on, reconcile
 from .sources import FaultDraft
@@ -53,8 +56,13 @@ async def record_fault(tx: Tx, deps: Deps, env: Envelope, draft: FaultDraft) -> 
     await store.insert_fault(s, schema, fault, subject_key=draft.subject_key,
                              subject_id=draft.subject_id, cause=env,
                              leader_id=await _leader(tx, draft.unit_id, day))
-    await tx.emit(deps.topics.accountability, events_out.fault_recorded(fault, env))
+    await tx.emit(deps.topics.accountability, events_out.fault_recorded(
+        fault, await _severity(tx, deps, fault), env))
     await reconcile(tx, deps, env, fault.unit_id, fault.sort_key)
+
+
+async def _severity(tx: Tx, deps: Deps, fault: Fault) -> str:
+    return derive_severity(fault, await book_on(tx, deps, fault.occurred_on))[0].value
 
 
 async def _leader(tx: Tx, unit_id: str, day) -> str | None:
@@ -80,7 +88,8 @@ async def exempt(tx: Tx, deps: Deps, env: Envelope, *, subject_id: str, unit_id:
             continue
         cleared = fault.model_copy(update={"exemption": exemption})
         await store.update_fault(s, schema, cleared)
-        await tx.emit(deps.topics.accountability, events_out.fault_recorded(cleared, env))
+        await tx.emit(deps.topics.accountability, events_out.fault_recorded(
+            cleared, await _severity(tx, deps, cleared), env))
         await reconcile(tx, deps, env, unit_id, cleared.sort_key)
 
 

@@ -67,6 +67,7 @@ async def test_every_source_becomes_a_fault_and_a_measure(svc):
     decided = await svc.events(t.accountability, "measure.decided")
     assert len({m.payload["measure_id"] for m in decided}) == 7
     faults = await svc.wait_events(t.accountability, "fault.recorded", 6)
+    assert {f.payload["severity"] for f in faults} == {"一般", "严重"}
     assert sorted(f.payload["kind"] for f in faults) == sorted([
         "deadline_missed", "late_completion", "repeat_supplement_request",
         "complaint_substantiated", "return_out_of_window", "inspection_finding"])
