@@ -1,4 +1,4 @@
-"""Thin faststream subscriber: raw bytes → pipeline.process(handler) → ack.
+"""Thin faststream subscriber: a batch of raw messages → pipeline.process_batch(handler) → ack.
 
 One consumer reads every source topic (one group member, so start-up is one rebalance, not six,
 and a unit's events from different topics are handled one at a time). Topic names come from
@@ -10,7 +10,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.pipeline import Handler, Pipeline
-from shared.messaging.subscriber import at_least_once, raw
+from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 from .wiring import Topics
 
@@ -21,7 +21,7 @@ def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: 
              group: str = GROUP) -> None:
     # faststream refuses concurrent workers with manual commits over several topics; one
     # consumer it is (decisions about a unit are serialised by its row lock anyway).
-    @broker.subscriber(*topics.sources, **at_least_once(group))
-    async def on_source_event(body: bytes, msg: KafkaMessage) -> None:
-        await pipeline.process(raw(msg), handler)
+    @broker.subscriber(*topics.sources, **at_least_once_batch(group))
+    async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+        await pipeline.process_batch(raw_batch(msg), handler)
         await msg.ack()
