@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import text
 
 from shared.envelope import Envelope
+from shared.logs import get_logger
 from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Tx
 
@@ -25,6 +26,8 @@ from .domain.history import months_before
 from .wiring import Deps
 
 SortKey = tuple[date, str]
+
+log = get_logger(__name__)
 
 
 def outcome(m: Measure) -> tuple:
@@ -97,6 +100,9 @@ async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key:
                                      revision=revision, superseded=False, decided_at=decided_at)
             touched.setdefault((m.unit_id, period_of(m.occurred_on, fbook)), m.id)
             if changed:
+                log.info("measure decided", measure=m.code, measure_id=str(m.id),
+                         person_id=m.person_id, fault_id=str(fault.id), revision=revision,
+                         rule_id=m.explanation.rule_id, points=m.points)
                 await tx.emit(deps.topics.accountability, events_out.measure_decided(
                     m, revision=revision, superseded=False, decided_at=decided_at, cause=cause))
                 had_clock = prev is not None and prev.measure.rectification_working_days

@@ -56,6 +56,8 @@ async def record_fault(tx: Tx, deps: Deps, env: Envelope, draft: FaultDraft) -> 
     await store.insert_fault(s, schema, fault, subject_key=draft.subject_key,
                              subject_id=draft.subject_id, cause=env,
                              leader_id=await _leader(tx, draft.unit_id, day))
+    log.info("fault recorded", fault_id=str(fault.id), kind=fault.kind.value,
+             subject_id=draft.subject_id, exempt=fault.exemption is not None)
     await tx.emit(deps.topics.accountability, events_out.fault_recorded(
         fault, await _severity(tx, deps, fault), env))
     await reconcile(tx, deps, env, fault.unit_id, fault.sort_key)

@@ -7,6 +7,8 @@ of one complaint or matter shares one correlation id (one grep follows a case ev
 
 from __future__ import annotations
 
+import structlog
+
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +69,8 @@ class Ctx:
 
     async def publish(self, topic: str, payload: EventPayload, *, key: str, occurred_at: datetime,
                       unit_id: str | None, correlation: uuid.UUID) -> uuid.UUID:
+        # Later log lines of this request carry the case's correlation id: one grep follows it.
+        structlog.contextvars.bind_contextvars(correlation_id=str(correlation), unit_id=unit_id)
         env = Envelope.wrap(payload, key=key, occurred_at=occurred_at, producer=PRODUCER,
                             unit_id=unit_id, correlation_id=correlation,
                             event_id=self.next_event_id())

@@ -69,11 +69,13 @@ class Deployment:
         })
         return env
 
-    def start(self, service: str, name: str | None = None, **env: str) -> "ServiceProcess":
+    def start(self, service: str, name: str | None = None, module: str | None = None,
+              **env: str) -> "ServiceProcess":
         name = name or service
         port = free_port()
         full_env = self.env(service, port) | env
-        proc = ServiceProcess(name, service, port, full_env, self.log_dir / f"{name}.log")
+        proc = ServiceProcess(name, service, port, full_env, self.log_dir / f"{name}.log",
+                              module=module or f"services.{service}")
         proc.start()
         self.procs[name] = proc
         return proc
@@ -90,12 +92,13 @@ class ServiceProcess:
     port: int
     env: dict[str, str]
     log_path: Path
+    module: str = ""
     popen: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen([sys.executable, "-m", f"services.{self.service}"],
+        self.popen = subprocess.Popen([sys.executable, "-m", self.module or f"services.{self.service}"],
                                       cwd=ROOT, env=self.env, stdout=log, stderr=log)
 
     @property
