@@ -7,6 +7,7 @@ from services.deadlines.calendars import CalendarProvider
 from services.deadlines.deps import Deps, Topics
 from services.deadlines.domain import load_rule_book
 from services.deadlines.handlers import make_handler
+from services.deadlines.metrics import refresh_open_gauge
 from services.deadlines.poller import Poller
 from services.deadlines.settings import DeadlinesSettings
 from services.deadlines.subscribers import register
@@ -25,6 +26,7 @@ def setup(rt: Runtime) -> None:
     poller = Poller(sessions=rt.sessions, schema=rt.schema, clock=rt.clock, deps=deps,
                     batch=s.poll_batch, interval_s=s.poll_interval_s, wake=rt.relay.wake)
     rt.background.append(poller.run)
+    rt.background.append(lambda: refresh_open_gauge(rt.sessions, rt.schema))
     # The poller always has work in the future: "pending" so a hung loop fails liveness.
     rt.health.progress["deadline_poller"] = lambda: (since(poller.last_progress), True)
     board_routes(rt.http, rt.sessions, rt.schema)

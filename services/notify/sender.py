@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
@@ -37,6 +38,8 @@ from .routing import release_time
 from .wiring import Channels, Deps
 
 log = get_logger(__name__)
+NOTICES = Counter("xn_notices_total", "Delivery attempts recorded, by channel and resulting state "
+                  "(sent, pending = retry scheduled, failed)", ["channel", "status"])
 
 
 def template_params(context: dict) -> dict[str, str]:
@@ -148,6 +151,7 @@ class Sender:
             if held:
                 await self._announce(s, n, token, decision, result, now)
         self._log(n, decision, result, no, held)
+        NOTICES.labels(n.channel, decision.status).inc()
         if held and decision.final:
             self._wake_relay()
 

@@ -83,9 +83,13 @@ async def test_metrics_are_served(private, tmp_path):
     try:
         proc = dep.start("deadlines")
         await proc.wait_ready(timeout=120)
-        async with httpx.AsyncClient(timeout=6) as c:
-            body = (await c.get(proc.url + "/metrics")).text
-        assert "xn_outbox_published_total" in body and "xn_events_in_total" in body
+        async def metrics() -> str:
+            async with httpx.AsyncClient(timeout=6) as c:
+                body = (await c.get(proc.url + "/metrics")).text
+            return body if 'xn_deadlines_open{card="red"} 0.0' in body else ""
+
+        body = await wait_for(metrics, timeout=60, what="the open-deadline gauge")
+        assert "xn_outbox_published_total" in body and "xn_deadlines_poll_seconds" in body
     finally:
         dep.stop_all()
         await drop_database(infra, db)
