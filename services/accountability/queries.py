@@ -54,4 +54,5 @@ async def bulletin(s: AsyncSession, schema: str, year: int, month: int) -> str:
     nxt = date(year + month // 12, month % 12 + 1, 1)
     measures = await store.live_measures(s, schema, "occurred_on >= :a AND occurred_on < :b",
                                          a=first, b=nxt)
-    return render_bulletin(year, month, measures, await roster.unit_names(s, schema))
+    return render_bulletin(year, month, measures, await roster.unit_names(s, schema),
+                           await roster.person_names(s, schema))

@@ -76,3 +76,8 @@ async def holder_on(s: AsyncSession, schema: str, unit_id: str, role: str, day: 
 async def unit_names(s: AsyncSession, schema: str) -> dict[str, str]:
     return {r.unit_id: r.name for r in await s.execute(text(
         f'SELECT unit_id, name FROM "{schema}".units'))}
+
+
+async def person_names(s: AsyncSession, schema: str) -> dict[str, str]:
+    return {r.person_id: r.name for r in await s.execute(text(
+        f'SELECT person_id, name FROM "{schema}".persons'))}

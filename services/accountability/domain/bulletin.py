@@ -10,8 +10,11 @@ from .measures import Measure
 from .vocabulary import FAULT_KIND_ZH, ROLE_ZH, MeasureStatus
 
 
-def render_bulletin(year: int, month: int, measures: Iterable[Measure], units: Mapping[str, str]) -> str:
-    """units: unit_id -> unit name (the id is shown when the name is unknown)."""
+def render_bulletin(year: int, month: int, measures: Iterable[Measure], units: Mapping[str, str],
+                    people: Mapping[str, str] | None = None) -> str:
+    """units: unit_id -> unit name; people: person_id -> name (a 通报 names the person; the id
+    is shown when the name is unknown)."""
+    people = people or {}
     in_month = [m for m in measures if (m.occurred_on.year, m.occurred_on.month) == (year, month)
                 and m.in_bulletin]
     published = sorted((m for m in in_month if m.status is MeasureStatus.IN_FORCE),
@@ -27,7 +30,7 @@ def render_bulletin(year: int, month: int, measures: Iterable[Measure], units: M
             unit = units.get(m.unit_id, m.unit_id)
             heavier = "（从重）" if e.aggravated else ""
             lines.append(
-                f"{i}. {unit} {ROLE_ZH[m.role]} {m.person_id}：{e.fault.occurred_on.isoformat()} "
+                f"{i}. {unit} {ROLE_ZH[m.role]} {people.get(m.person_id, m.person_id)}：{e.fault.occurred_on.isoformat()} "
                 f"{FAULT_KIND_ZH[e.fault.kind]}（{e.fault.category}，{e.severity.value}），"
                 f"给予{m.name_zh}{heavier}。依据规则 {e.rule_id}（版本 {e.rulebook_version}）。")
     if pending:

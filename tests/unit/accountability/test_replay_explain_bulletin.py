@@ -114,3 +114,5 @@ def test_bulletin_lists_public_criticism_and_above_in_the_month():
     assert "P3" not in text and "P4" not in text and "P5" not in text
     assert "另有 1 项处理正在申诉复核中" in text
     assert "本月无通报批评及以上处理事项" in render_bulletin(2026, 5, measures, {})
+    named = render_bulletin(2026, 3, measures, {"U2": "城关镇"}, {"P2": "王芳"})
+    assert "城关镇 承办人 王芳：" in named and "P2" not in named
