@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -41,11 +43,37 @@ async def emit_many(session: AsyncSession, schema: str,
     )
 
 
-def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, client_id: str) -> RenewableProducer:
     # Idempotence (implies acks=all) keeps broker-side retries from writing a record twice.
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id,
-                            enable_idempotence=True, linger_ms=5,
-                            request_timeout_ms=15000, retry_backoff_ms=200)
+    return RenewableProducer(lambda: AIOKafkaProducer(
+        bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True, linger_ms=5,
+        request_timeout_ms=15000, retry_backoff_ms=200))
+
+
+class RenewableProducer:
+    """An AIOKafkaProducer that can be swapped for a fresh one. After a broker restart, a batch
+    that expired once its sequence numbers were assigned leaves aiokafka's idempotent producer
+    failing every later send with OutOfOrderSequenceNumber, for ever (aiokafka #1017; seen in
+    the reliability suite). A new producer gets a new producer id; the rows it failed to send
+    are still unstamped in the outbox and go out again (consumers drop any duplicate by id)."""
+
+    def __init__(self, factory: Callable[[], AIOKafkaProducer]) -> None:
+        self._factory = factory
+        self._current = factory()
+        self._lock = asyncio.Lock()
+
+    def __getattr__(self, name: str):  # start, stop, send, send_and_wait, flush, client …
+        return getattr(self._current, name)
+
+    async def renew(self) -> None:
+        async with self._lock:
+            old, self._current = self._current, self._factory()
+            log.warning("kafka producer stuck (out of order sequence); replaced by a new one")
+            try:
+                await asyncio.wait_for(old.stop(), 10)
+            except Exception:  # it is broken: that is why it goes
+                pass
+            await self._current.start()
 
 
 class OutboxRelay:
@@ -116,6 +144,11 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # broker or database away: back off, never give up
                 failures += 1
+                if isinstance(exc, OutOfOrderSequenceNumber) and hasattr(self._producer, "renew"):
+                    try:
+                        await self._producer.renew()
+                    except Exception as renew_exc:  # the broker may still be away: next round
+                        log.warning("producer renewal failed", error=repr(renew_exc))
                 delay = min(0.2 * 2 ** failures, 5.0)
                 log.warning("outbox relay failed; retrying", error=repr(exc), retry_in_s=delay)
                 self.last_progress = loop.time()

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import structlog
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -157,6 +158,11 @@ class Pipeline:
                 raise
             except Exception as pub_exc:
                 log.warning("dead-letter publish failed; retrying", error=repr(pub_exc))
+                if isinstance(pub_exc, OutOfOrderSequenceNumber) and hasattr(self._producer, "renew"):
+                    try:  # a stuck idempotent producer (see outbox.RenewableProducer)
+                        await self._producer.renew()
+                    except Exception:
+                        pass
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._backoff_max)
         DEAD_LETTERS.labels(self.service, msg.topic).inc()
