@@ -7,13 +7,14 @@ of one complaint or matter shares one correlation id (one grep follows a case ev
 
 from __future__ import annotations
 
-import structlog
-
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import structlog
+
 from services.intake.domain.errors import UnknownReference
+from services.intake.roster_cache import RosterCache
 from services.intake.store import Store
 from shared import topics as t
 from shared.envelope import Envelope, EventPayload
@@ -60,6 +61,7 @@ class Ctx:
     request_id: str  # stable id of this request (source + key, or random when it has none)
     store: Store  # or any object with its methods (unit tests use an in-memory one)
     published: list[Published] = field(default_factory=list)
+    cache: RosterCache | None = None  # existing units and people, for reference checks
 
     def now(self) -> datetime:
         return self.tx.clock.now()
@@ -82,15 +84,28 @@ class Ctx:
     async def require_unit(self, field_name: str, unit_id: str, *, office_ok: bool = False) -> dict:
         if office_ok and unit_id == COUNTY_OFFICE:
             return {"unit_id": COUNTY_OFFICE, "active": True}
-        unit = await self.store.unit(unit_id)
+        unit = self.cache.get("unit", unit_id) if self.cache else None
         if unit is None:
-            raise UnknownReference(field_name, "unit", unit_id)
+            unit = await self.store.unit(unit_id)
+            if unit is None:
+                raise UnknownReference(field_name, "unit", unit_id)
+            if self.cache:
+                self.cache.put("unit", unit_id, unit)
         return unit
 
     async def require_person(self, field_name: str, person_id: str | None) -> dict | None:
         if person_id is None:
             return None
-        person = await self.store.person(person_id)
+        person = self.cache.get("person", person_id) if self.cache else None
         if person is None:
-            raise UnknownReference(field_name, "person", person_id)
+            person = await self.store.person(person_id)
+            if person is None:
+                raise UnknownReference(field_name, "person", person_id)
+            if self.cache:
+                self.cache.put("person", person_id, person)
         return person
+
+    def forget(self, kind: str, key: str) -> None:
+        """After this request changed a unit or person: the next check reads it afresh."""
+        if self.cache:
+            self.cache.forget(kind, key)

@@ -20,6 +20,7 @@ from services.intake.commands import COMMANDS, Command
 from services.intake.context import Topics
 from services.intake.domain.errors import InputError
 from services.intake.domain.roster import holders
+from services.intake.roster_cache import RosterCache
 from services.intake.store import Store
 from services.intake.submit import InvalidBody, apply
 from shared.clock import Clock, SystemClock
@@ -49,6 +50,7 @@ class HttpDeps:
     # Signature timestamps are checked against real time, whatever the business clock says
     # (the demo runs a virtual clock; callers sign with their wall clock).
     wall_clock: Clock = field(default_factory=SystemClock)
+    cache: RosterCache = field(default_factory=RosterCache)
 
 
 def error(status: int, code: str, errors: list[tuple[str, str]]) -> JSONResponse:
@@ -89,7 +91,7 @@ class Door:
                 async with session.begin():
                     answer = await apply(Tx(session, d.schema, d.clock), d.topics,
                                          source=caller.system, key=idem_key, type_=cmd.type,
-                                         raw_data=data)
+                                         raw_data=data, cache=d.cache)
             except InputError as e:
                 errs = e.errors if isinstance(e, InvalidBody) else [(e.field, e.detail)]
                 log.warning("request refused", type=cmd.type, source=caller.system,

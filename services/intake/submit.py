@@ -19,6 +19,7 @@ from sqlalchemy import text
 from services.intake.commands import COMMANDS, Command
 from services.intake.context import Ctx, Topics
 from services.intake.domain.errors import Conflict, InputError
+from services.intake.roster_cache import RosterCache
 from services.intake.store import Store
 from shared.logs import get_logger
 from shared.messaging.pipeline import Tx
@@ -67,7 +68,7 @@ def default_key(cmd: Command, data: Any) -> str | None:
 
 
 async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: str,
-                raw_data: Any) -> Answer:
+                raw_data: Any, cache: RosterCache | None = None) -> Answer:
     cmd = command_for(type_)
     try:
         data = cmd.model.model_validate(raw_data)
@@ -84,7 +85,7 @@ async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: 
         if claimed is None:
             return await _stored(tx, s, source, key, fp)
     request_id = f"{source}\x1f{key}" if key is not None else str(uuid.uuid4())
-    ctx = Ctx(tx, topics, source, request_id, Store(tx.session, tx.schema))
+    ctx = Ctx(tx, topics, source, request_id, Store(tx.session, tx.schema), cache=cache)
     await cmd.handle(ctx, data)
     answer = Answer(202 if ctx.published else 200, {
         "status": "accepted" if ctx.published else "unchanged", "type": type_,

@@ -21,6 +21,7 @@ from pydantic import WithJsonSchema
 from services.intake.commands import COMMANDS
 from services.intake.context import NAMESPACE, Topics
 from services.intake.contract.base import DoorMessage
+from services.intake.roster_cache import RosterCache
 from services.intake.submit import apply
 from shared import topics as t
 from shared.messaging.errors import PoisonMessage
@@ -65,13 +66,14 @@ def make_parser(door: str):
 
 
 def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
-                      group_id: str = "intake") -> KafkaRouter:
+                      group_id: str = "intake", cache: RosterCache | None = None) -> KafkaRouter:
     by_topic = doors.by_topic()
+    cache = cache or RosterCache()
     parsers = {topic: make_parser(door) for topic, door in by_topic.items()}
 
     async def handler(tx: Tx, m: DoorMessage) -> None:
         await apply(tx, topics, source=m.source, key=m.external_id, type_=m.type,
-                    raw_data=m.data)
+                    raw_data=m.data, cache=cache)
 
     router = KafkaRouter()
 

@@ -15,6 +15,7 @@ async def register_unit(ctx: Ctx, cmd: UnitIn) -> None:
     if await ctx.store.unit(cmd.unit_id) == new:
         return
     await ctx.store.put_unit(new)
+    ctx.forget("unit", cmd.unit_id)
     await ctx.publish(ctx.topics.roster, UnitRegistered(**new), key=cmd.unit_id,
                       occurred_at=ctx.now(), unit_id=cmd.unit_id,
                       correlation=case_correlation("unit", cmd.unit_id))
@@ -26,6 +27,7 @@ async def register_person(ctx: Ctx, cmd: PersonIn) -> None:
     if await ctx.store.person(cmd.person_id) == new:
         return
     await ctx.store.put_person(new)
+    ctx.forget("person", cmd.person_id)
     await ctx.publish(ctx.topics.roster, PersonRegistered(**new), key=cmd.unit_id,
                       occurred_at=ctx.now(), unit_id=cmd.unit_id,
                       correlation=case_correlation("unit", cmd.unit_id))
