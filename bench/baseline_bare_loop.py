@@ -1,0 +1,111 @@
+"""The floor the machine allows for the end-to-end path, without our kernel or rules.
+
+    uv run python bench/baseline_bare_loop.py [--events 3000]
+
+Two bare stages in one process, the minimum of the same work the services do for a complaint:
+  door topic → consume → INSERT (one transaction per batch) → produce a canonical record → commit;
+  canonical topic → consume → INSERT (one transaction per batch) → write the notice file
+  (write, fsync, like notify's outbox channel) → commit.
+No envelope, no inbox, no outbox relay, no routing, no templates. Measured from the first publish
+to the last file. bench/e2e_throughput.py runs it in the same run as the services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import asyncpg  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
+
+from tests.support.infra import locate  # noqa: E402
+from tests.support.kafka import create_topics, unique  # noqa: E402
+
+
+async def _stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> None:
+    conn = await asyncpg.connect(dsn)
+    consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    done = 0
+    try:
+        while done < n:
+            batch = await consumer.getmany(timeout_ms=100, max_records=500)
+            records = [r for rs in batch.values() for r in rs]
+            if not records:
+                continue
+            async with conn.transaction():
+                await conn.executemany(f"INSERT INTO {table} VALUES ($1, $2)",
+                                       [(uuid.uuid4(), r.value) for r in records])
+            await out(records)
+            await consumer.commit()
+            done += len(records)
+    finally:
+        await consumer.stop()
+        await conn.close()
+
+
+async def run_baseline(bootstrap: str, database_url: str, n: int) -> float:
+    """Events per second through the two bare stages."""
+    door, canonical = unique("bare.door"), unique("bare.canonical")
+    await create_topics(bootstrap, door, canonical, partitions=4)
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    tables = [f"bare_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    conn = await asyncpg.connect(dsn)
+    for t in tables:
+        await conn.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, body bytea NOT NULL)")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, enable_idempotence=True)
+    await producer.start()
+    folder = Path(tempfile.mkdtemp(prefix="bare-notices-"))
+    body = b'{"type":"complaint.filed","data":{"complaint_id":"C-1","description":"' + b"x" * 400 + b'"}}'
+
+    async def forward(records) -> None:
+        for r in records:
+            await producer.send(canonical, r.value, key=r.key)
+        await producer.flush()
+
+    async def write_files(records) -> None:
+        def write() -> None:
+            for r in records:
+                p = folder / f"{uuid.uuid4().hex}.txt"
+                with open(p, "wb") as f:
+                    f.write(r.value)
+                    f.flush()
+                    os.fsync(f.fileno())
+        await asyncio.to_thread(write)
+
+    try:
+        t0 = time.perf_counter()
+        for i in range(n):
+            await producer.send(door, body, key=f"C-{i}".encode())
+        await producer.flush()
+        await asyncio.gather(_stage(bootstrap, dsn, door, tables[0], n, forward),
+                             _stage(bootstrap, dsn, canonical, tables[1], n, write_files))
+        return n / (time.perf_counter() - t0)
+    finally:
+        await producer.stop()
+        for t in tables:
+            await conn.execute(f"DROP TABLE {t}")
+        await conn.close()
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--events", type=int, default=3000)
+    args = p.parse_args()
+    infra, _, why = locate()
+    if infra is None:
+        sys.exit(why)
+    rate = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events)
+    print(f"bare two-stage loop: {args.events} events, {rate:.0f} events/s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,172 @@
+"""The end-to-end bench's deployment: four service processes on a fresh database and topic
+namespace of the shared broker/database, a roster of any size, open deadlines in bulk, and
+waiting on notices (rows and files)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from deploy.demo.county import Person, Unit
+from deploy.demo.scenario import Fact
+from services.intake.context import NAMESPACE
+from tests.reliability.campaign import ChaosSender
+from tests.reliability.harness import start_deployment, stop_all
+from tests.support.infra import Infra
+from tests.support.processes import Deployment, create_database, drop_database, new_namespace
+
+SOURCE = "bench"
+ROLES = ("leader", "deputy", "liaison", "handler", "handler", "handler", "reviewer", "approver")
+
+
+def door_message(type_: str, ext: str, data: dict) -> bytes:
+    return json.dumps({"type": type_, "source": SOURCE, "external_id": ext, "data": data},
+                      ensure_ascii=False).encode()
+
+
+def intake_ids(ext: str, source: str = SOURCE, n: int = 3) -> list[uuid.UUID]:
+    return [uuid.uuid5(NAMESPACE, f"{source}\x1f{ext}#{i}") for i in range(n)]
+
+
+def county_facts(n_units: int) -> tuple[list[Unit], list[Fact]]:
+    units, facts = [], []
+    at = time.time()
+    for u in range(n_units):
+        code = f"U{u:04d}"
+        unit = Unit(code, f"单位{u}", "department" if u % 5 else "township")
+        for i, role in enumerate(ROLES):
+            unit.people.append(Person(f"{code}-{role[:3]}{i}", f"人员{u}-{i}", code, role,
+                                      f"1381{u:04d}{i:03d}", f"{code.lower()}.{i}@county.example"))
+        units.append(unit)
+    add = lambda t, d: facts.append(Fact(at, len(facts), t, d, "kafka", f"roster-{len(facts)}"))  # noqa: E731
+    for unit in units:
+        add("unit.registered", {"unit_id": unit.unit_id, "name": unit.name, "kind": unit.kind})
+    for unit in units:
+        for p in unit.people:
+            add("person.registered", {"person_id": p.person_id, "name": p.name,
+                                      "unit_id": unit.unit_id, "phone": p.phone, "email": p.email})
+            add("person.appointed", {"person_id": p.person_id, "unit_id": unit.unit_id,
+                                     "role": p.role, "effective_from": "2026-01-01"})
+    return units, facts
+
+
+@dataclass
+class Bench:
+    infra: Infra
+    db: str
+    dsn: str  # SQLAlchemy form
+    prefix: str
+    dep: Deployment
+    outbox: Path
+    producer: AIOKafkaProducer
+    units: list[Unit] = field(default_factory=list)
+
+    @classmethod
+    async def start(cls, infra: Infra) -> Bench:
+        db, prefix = new_namespace()
+        dsn = await create_database(infra, db)
+        tmp = Path(tempfile.mkdtemp(prefix="xn-bench-"))
+        env = {"XN_OUTBOX_DIR": str(tmp / "outbox"), "XN_SENDER_POLL_S": "0.1",
+               "XN_QUIET_HOURS_START": "00:00", "XN_QUIET_HOURS_END": "00:00",
+               "XN_LOG_LEVEL": "WARNING", "XN_SENDER_BATCH": "200", "XN_SENDER_CONCURRENCY": "16"}
+        dep = await start_deployment(infra, dsn, prefix, tmp / "logs", env)
+        producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, linger_ms=5,
+                                    enable_idempotence=True)
+        await producer.start()
+        return cls(infra, db, dsn, prefix, dep, tmp / "outbox", producer)
+
+    def topic(self, name: str) -> str:
+        return self.prefix + name
+
+    def pids(self) -> dict[str, int]:
+        return {n: p.popen.pid for n, p in self.dep.procs.items() if p.popen}
+
+    async def load_roster(self, county: tuple[list[Unit], list[Fact]]) -> list[Unit]:
+        units, facts = county
+        sender = ChaosSender(prefix=self.prefix, intake_url=self.dep.procs["intake"].url,
+                             kafka_bootstrap=self.infra.kafka_bootstrap, database_dsn=self.dsn)
+        await sender.start()
+        try:
+            await sender.load_roster(facts)
+        finally:
+            await sender.stop()
+        return units
+
+    async def sql(self, query: str, *args):
+        conn = await asyncpg.connect(self.dsn.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
+    async def wait_notices(self, exts: set[str], timeout: float) -> dict[str, float]:
+        """ext → mtime of its acknowledgement file, once every one is sent (or the timeout)."""
+        by_source = {sid: ext for ext in exts for sid in intake_ids(ext)}
+        deadline = time.monotonic() + timeout
+        rows: list = []
+        while time.monotonic() < deadline:
+            rows = await self.sql("SELECT notice_id, source_event_id FROM notify.notices WHERE "
+                                  "status = 'sent' AND source_event_id = ANY($1)", list(by_source))
+            if len({by_source[r[1]] for r in rows}) >= len(exts):
+                break
+            await asyncio.sleep(0.25)
+        files = {p.stem: p.stat().st_mtime for p in self.outbox.glob("sms/*/*.txt")}
+        out: dict[str, float] = {}
+        for nid, sid in rows:
+            if nid in files:
+                out[by_source[sid]] = min(out.get(by_source[sid], 1e18), files[nid])
+        return out
+
+    async def stage_done_times(self, exts: list[str], t0: float) -> dict:
+        """When intake, deadlines and accountability had each taken the last of them in."""
+        ids = [i for e in exts for i in intake_ids(e)]
+        out = {}
+        for schema in ("intake", "deadlines", "accountability", "notify"):
+            col = "event_id" if schema != "intake" else None
+            if col is None:
+                row = await self.sql("SELECT max(created_at) FROM intake.outbox WHERE event_id = ANY($1)", ids)
+            else:
+                row = await self.sql(f"SELECT max(processed_at) FROM {schema}.inbox WHERE event_id = ANY($1)", ids)
+            if row and row[0][0] is not None:
+                out[f"{schema}_done_s"] = round(row[0][0].timestamp() - t0, 1)
+        return out
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+        await stop_all(self.dep)
+        await drop_database(self.infra, self.db)
+
+
+async def clone_open_deadlines(b: Bench, n: int) -> None:
+    """n open matter deadlines, due in a year: rows like a real one (its JSON state included)."""
+    if n <= 0:
+        return
+    u = b.units[0]
+    ext = "seed-matter"
+    data = {"matter_id": ext, "unit_id": u.unit_id, "title": "x", "promised_working_days": 20,
+            "accepted_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "handler_id": u.by_role("handler")[0].person_id}
+    await b.producer.send_and_wait(b.topic("xn.in.matters"), door_message("matter.accepted", ext, data))
+    for _ in range(240):
+        if await b.sql("SELECT 1 FROM deadlines.deadlines WHERE subject_id = $1", ext):
+            break
+        await asyncio.sleep(0.25)
+    cols = [r[0] for r in await b.sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'deadlines' "
+        "AND table_name = 'deadlines' ORDER BY ordinal_position")]
+    sel = ", ".join({"deadline_id": "'matter:bulk-' || g", "subject_id": "'bulk-' || g",
+                     "unit_id": f"'{b.units[0].unit_id}'",
+                     "next_fire_at": "next_fire_at + interval '365 days'",
+                     "due_at": "due_at + interval '365 days'"}.get(c, c) for c in cols)
+    await b.sql(f"INSERT INTO deadlines.deadlines ({', '.join(cols)}) SELECT {sel} FROM "
+                f"deadlines.deadlines, generate_series(1, $1) g WHERE subject_id = $2", n, ext)
+    await b.sql("ANALYZE deadlines.deadlines")

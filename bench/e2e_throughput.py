@@ -1,0 +1,116 @@
+"""End to end through all four services as processes: throughput, latency, baseline ratio.
+
+    uv run python bench/e2e_throughput.py [--units 30] [--open-deadlines 5000]
+        [--events 3000] [--rate 200] [--seconds 15] [--no-baseline]
+
+A fresh database and topic namespace on the shared broker/database (.infra/env). The roster
+(`--units` units of 8 people) goes through intake's roster door; `--open-deadlines` open matter
+deadlines are then added to deadlines' table (cloned from one real row: the table and its
+poller's index hold that many, as after weeks of use). The work is complaint.filed on the
+complaints Kafka door: intake validates and routes it → xn.complaints → deadlines (acceptance
+clock), accountability, notify (acknowledgement SMS, a file in the local outbox).
+  latency: `--rate` events/s for `--seconds`; per event, notice file mtime − publish time;
+  throughput: `--events` published at once; events / (last notice sent − first publish);
+  baseline: bench/baseline_bare_loop.py on the same broker/database, same N, same run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.baseline_bare_loop import run_baseline  # noqa: E402
+from bench.e2e_support import (Bench, clone_open_deadlines, county_facts, door_message,  # noqa: E402
+                               intake_ids)
+from tests.support.infra import locate  # noqa: E402
+
+
+def complaint(i: int, tag: str, unit) -> tuple[str, dict]:
+    ext = f"{tag}-{i}"
+    handler = unit.by_role("handler")[i % 3]
+    return ext, {"complaint_id": ext, "channel": "hotline_12345",
+                 "filed_at": datetime.now(timezone.utc).isoformat(),
+                 "complainant": {"name": "群众", "phone": f"1390{i % 10_000_000:07d}"},
+                 "target_unit_id": unit.unit_id, "target_person_id": handler.person_id,
+                 "category": "four_difficulties", "description": "办事多次往返，工作人员推诿。"}
+
+
+async def latency(b: Bench, rate: float, seconds: float) -> dict:
+    n = int(rate * seconds)
+    sent_at: dict[str, float] = {}
+    t0 = time.time()
+    for i in range(n):
+        delay = t0 + i / rate - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        ext, data = complaint(i, "lat", b.units[i % len(b.units)])
+        sent_at[ext] = time.time()
+        await b.producer.send(b.topic("xn.in.complaints"), door_message("complaint.filed", ext, data),
+                              key=ext.encode())
+    await b.producer.flush()
+    files = await b.wait_notices(set(sent_at), timeout=120)
+    lat = sorted(files[ext] - sent_at[ext] for ext in sent_at if ext in files)
+    pick = lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000)  # noqa: E731
+    return {"events": n, "with_notice": len(lat), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+            "max_ms": round(lat[-1] * 1000) if lat else None}
+
+
+async def throughput(b: Bench, n: int) -> dict:
+    exts = []
+    t0 = time.time()
+    for i in range(n):
+        ext, data = complaint(i, "tp", b.units[i % len(b.units)])
+        exts.append(ext)
+        await b.producer.send(b.topic("xn.in.complaints"), door_message("complaint.filed", ext, data),
+                              key=ext.encode())
+    await b.producer.flush()
+    published = time.time() - t0
+    files = await b.wait_notices(set(exts), timeout=170)
+    last = max(files.values()) - t0
+    stages = await b.stage_done_times(exts, t0)
+    return {"events": n, "publish_s": round(published, 2), "elapsed_s": round(last, 1),
+            "events_per_s": round(n / last), **stages}
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--units", type=int, default=30)
+    p.add_argument("--open-deadlines", type=int, default=5000)
+    p.add_argument("--events", type=int, default=3000)
+    p.add_argument("--rate", type=float, default=200)
+    p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--json", help="write the figures here too")
+    args = p.parse_args()
+    infra, _, why = locate()
+    if infra is None:
+        sys.exit(why)
+    b = await Bench.start(infra)
+    try:
+        b.units = await b.load_roster(county_facts(args.units))
+        await clone_open_deadlines(b, args.open_deadlines)
+        out = {"units": args.units, "open_deadlines": args.open_deadlines,
+               "latency": await latency(b, args.rate, args.seconds),
+               "throughput": await throughput(b, args.events)}
+        b.pids()  # for bench/profile_e2e.py
+    finally:
+        await b.stop()
+    if not args.no_baseline:
+        base = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events)
+        out["baseline_events_per_s"] = round(base)
+        out["ratio_to_baseline"] = round(out["throughput"]["events_per_s"] / base, 3)
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

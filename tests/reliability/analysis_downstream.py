@@ -1,0 +1,142 @@
+"""Deadlines' timers against their rows, accountability's faults, notify's notices and files,
+and the dead-letter topic against the poison injected."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+
+from shared.envelope import Envelope
+from tests.reliability.analysis_flow import RunData, envelopes
+from tests.reliability.report import Tally
+
+NOTIFIED = {"complaint.filed", "complaint.concluded", "deadline.warned", "deadline.missed"}
+
+
+async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelope],
+                       now) -> None:
+    """A row whose red card fired has exactly one red card on the topic, and the reverse; an
+    open row already overdue (a minute of slack) has fired."""
+    conn = await asyncpg.connect(data.dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT deadline_id, status, due_at, state->'fired' AS fired FROM deadlines.deadlines")
+    finally:
+        await conn.close()
+    fired_rows = {r["deadline_id"] for r in rows if r["fired"] and "overdue" in json.loads(r["fired"])}
+    on_topic = {e.payload["deadline"]["deadline_id"] for e in deadline_events
+                if e.event_type == "deadline.missed"}
+    tally.count("deadlines.rows", len(rows))
+    for did in fired_rows - on_topic:
+        tally.flag("lost", "deadlines.red_card_published", did)
+    for did in on_topic - fired_rows:
+        tally.flag("unexpected", "deadlines.red_card_without_row", did)
+    for r in rows:  # a durable timer that never went off
+        if (r["status"] == "open" and r["due_at"] is not None and r["deadline_id"] not in fired_rows
+                and r["due_at"] < now - timedelta(minutes=1)):
+            tally.flag("lost", "deadlines.timer_never_fired", r["deadline_id"])
+
+
+async def check_accountability(data: RunData, tally: Tally, deadline_events: list[Envelope]) -> None:
+    """Every red card and finding became one fault; one fault.recorded id per fault row; one
+    measure.decided id per measure row and revision."""
+    conn = await asyncpg.connect(data.dsn)
+    try:
+        faults = await conn.fetch("SELECT fault_id::text, subject_id, body FROM accountability.faults")
+        measures = await conn.fetchval("SELECT count(*) FROM accountability.measures")
+    finally:
+        await conn.close()
+    evidence = set()
+    for f in faults:
+        body = json.loads(f["body"]) if isinstance(f["body"], str) else f["body"]
+        evidence |= set(map(str, body.get("evidence", [])))
+    subjects = {f["subject_id"] for f in faults}
+    tally.count("accountability.faults", len(faults))
+    for e in deadline_events:
+        if e.event_type == "deadline.missed" and str(e.event_id) not in evidence:
+            tally.flag("lost", "accountability.fault_for_red_card", e.payload["deadline"]["deadline_id"])
+    for f in data.accepted_facts():
+        if f.type == "inspection.finding_recorded" and f.data["finding_id"] not in subjects:
+            tally.flag("lost", "accountability.fault_for_finding", f.data["finding_id"])
+    ids: dict[tuple, set] = defaultdict(set)
+    for _, env in envelopes(data, "xn.accountability", tally):
+        p = env.payload
+        if env.event_type == "fault.recorded":
+            ids[("fault", p["fault_id"])].add(env.event_id)
+        elif env.event_type == "measure.decided":
+            ids[("measure", p["measure_id"], p.get("revision"))].add(env.event_id)
+    for key, s in ids.items():
+        if len(s) > 1:
+            tally.flag("duplicated", f"accountability.{key[0]}", f"{key[1:]}: {len(s)} ids")
+    recorded = {k[1] for k in ids if k[0] == "fault"}
+    for f in faults:
+        if f["fault_id"] not in recorded:
+            tally.flag("lost", "accountability.fault_published", f["fault_id"])
+    tally.notes["faults"], tally.notes["measure_rows"] = len(faults), measures
+
+
+async def check_notify(data: RunData, tally: Tally, outbox_dir: Path,
+                       sources: list[Envelope]) -> None:
+    """Each notifiable event has notices; each notice is sent, once, with one file; crash-window
+    re-sends (a send whose record died with the process) are counted, not hidden."""
+    conn = await asyncpg.connect(data.dsn)
+    try:
+        notices = await conn.fetch("SELECT notice_id, source_event_id, status, channel "
+                                   "FROM notify.notices")
+        sent_attempts = Counter(r[0] for r in await conn.fetch(
+            "SELECT notice_id FROM notify.attempts WHERE outcome = 'sent'"))
+    finally:
+        await conn.close()
+    tally.count("notify.notices", len(notices))
+    by_source = Counter(r["source_event_id"] for r in notices)
+    for env in sources:
+        if env.event_type in NOTIFIED and by_source[env.event_id] == 0:
+            tally.flag("lost", "notify.notice_for_event", f"{env.event_type} {env.event_id}")
+    files = Counter(p.stem for p in outbox_dir.glob("*/*/*") if not p.name.startswith(".tmp"))
+    for r in notices:
+        nid = r["notice_id"]
+        if r["status"] != "sent":
+            tally.flag("lost", "notify.not_sent", f"{nid} {r['status']}")
+        elif files[nid] == 0:
+            tally.flag("lost", "notify.file", nid)
+        if files[nid] > 1:
+            tally.flag("duplicated", "notify.file", f"{nid}: {files[nid]} files")
+    for stem in set(files) - {r["notice_id"] for r in notices}:
+        tally.flag("unexpected", "notify.file_without_notice", stem)
+    sent_ids: dict[str, set] = defaultdict(set)
+    for _, env in envelopes(data, "xn.notices", tally):
+        if env.event_type == "notice.sent":
+            sent_ids[env.payload["notice_id"]].add(env.event_id)
+    tally.notes["notices_sent"] = sum(1 for r in notices if r["status"] == "sent")
+    tally.notes["crash_window_resends_attempts"] = sum(n - 1 for n in sent_attempts.values() if n > 1)
+    tally.notes["crash_window_resends_topic"] = sum(len(s) - 1 for s in sent_ids.values() if len(s) > 1)
+
+
+def check_dead_letters(data: RunData, tally: Tally) -> None:
+    """Every poison message is on xn.dead-letter once per consuming service, with a reason."""
+    dls = [json.loads(r.value) for r in data.records["xn.dead-letter"]]
+    found: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    markers = {p.marker for p in data.poisons}
+    other: Counter[str] = Counter()
+    for d in dls:
+        hit = next((m for m in markers if m in d["value_text"]), None)
+        if hit is None:
+            other[f"{d['consumer']}: {d['error_type']}: {d['error'][:120]}"] += 1
+        else:
+            found[(hit, d["consumer"])].append(d)
+    expected = [(p, c) for p in data.poisons for c in p.consumers]
+    tally.count("dead_letters.expected", len(expected))
+    for p, c in expected:
+        got = found.get((p.marker, c), [])
+        if not got:
+            tally.flag("lost", "dead_letters.poison", f"{p.topic} {p.kind} → {c}")
+        elif not all(d["error"] for d in got):
+            tally.flag("lost", "dead_letters.reason", f"{p.topic} {p.kind} → {c}")
+    tally.notes["dead_letters_poison"] = sum(len(v) for v in found.values())
+    tally.notes["dead_letters_other"] = dict(other.most_common(20))
+    tally.notes["poison_reasons"] = {f"{p.topic} {p.kind} → {c}": found[(p.marker, c)][0]["error"][:160]
+                                     for p, c in expected[:12] if found.get((p.marker, c))}

@@ -1,0 +1,157 @@
+"""Input → intake → canonical topics → deadlines: lost, duplicated, unexpected, out of order.
+
+Intake derives its event ids from (source, idempotency key, n), so each fact's events are known
+in advance; a fact applied twice would show in the counters of intake's tables (supplement
+requests), not in new ids. Downstream ids are fresh per application, so a duplicated state
+change there shows as two distinct event ids for one deadline and event type."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import asyncpg
+
+from deploy.demo.scenario import Fact, Scenario
+from deploy.demo.sender import SOURCE_BY_DOOR
+from services.intake.context import NAMESPACE
+from shared.envelope import Envelope
+from tests.reliability.observe import Rec
+from tests.reliability.poison import Poison
+from tests.reliability.report import Tally
+
+INTAKE_TOPICS = ("xn.roster", "xn.reports", "xn.matters", "xn.complaints", "xn.inspections",
+                 "xn.office")
+KAFKA_SOURCE = SOURCE_BY_DOOR["kafka"]
+
+
+@dataclass
+class RunData:
+    scenario: Scenario
+    sent: dict[str, Fact]  # external_id → fact, in send order
+    via: dict[str, str]
+    http_status: dict[str, int]
+    records: dict[str, list[Rec]]
+    poisons: list[Poison]
+    dsn: str  # postgresql:// (asyncpg)
+
+    def source(self, ext: str) -> str:
+        return KAFKA_SOURCE if self.via[ext] == "kafka" else SOURCE_BY_DOOR["http"]
+
+    def accepted_facts(self) -> list[Fact]:
+        return [f for f in self.sent.values() if self.http_status.get(f.external_id, 202) < 400]
+
+
+def envelopes(data: RunData, topic: str, tally: Tally) -> list[tuple[Rec, Envelope]]:
+    """Parsed envelopes of a topic (injected poison left out); same-id records counted."""
+    poison_values = {p.value for p in data.poisons}
+    out = [(r, Envelope.from_bytes(r.value)) for r in data.records[topic]
+           if r.value not in poison_values]
+    ids = Counter(e.event_id for _, e in out)
+    tally.redelivered[topic] = sum(n - 1 for n in ids.values() if n > 1)
+    return out
+
+
+def check_intake(data: RunData, tally: Tally) -> dict[uuid.UUID, Fact]:
+    """Every accepted fact's first event is on a canonical topic, once per id, in case order."""
+    by_id: dict[uuid.UUID, tuple[Fact, int]] = {}
+    order = {ext: i for i, ext in enumerate(data.sent)}
+    for f in data.accepted_facts():
+        for n in range(6):
+            by_id[uuid.uuid5(NAMESPACE, f"{data.source(f.external_id)}\x1f{f.external_id}#{n}")] = (f, n)
+    seen: dict[uuid.UUID, Envelope] = {}
+    per_key: dict[tuple[str, int], list[tuple[int, uuid.UUID]]] = defaultdict(list)
+    for topic in INTAKE_TOPICS:
+        for r, env in envelopes(data, topic, tally):
+            if env.event_id not in by_id:
+                tally.flag("unexpected", "intake.canonical", f"{topic} {env.event_type} {env.event_id}")
+                continue
+            if env.event_id not in seen:
+                seen[env.event_id] = env
+                per_key[(topic, r.partition)].append((r.offset, env.event_id))
+    facts = data.accepted_facts()
+    tally.count("intake.facts", len(facts))
+    for f in facts:
+        first = uuid.uuid5(NAMESPACE, f"{data.source(f.external_id)}\x1f{f.external_id}#0")
+        if first not in seen and not f.type.startswith(("unit.", "person.", "campaign.")):
+            tally.flag("lost", "intake.canonical", f"{f.type} {f.external_id}")
+    # Out of order: within one partition, one case's events must follow the facts' send order.
+    for recs in per_key.values():
+        last_by_case: dict[str, int] = {}
+        for _, eid in sorted(recs):
+            fact, _n = by_id[eid]
+            case = seen[eid].key
+            if order[fact.external_id] < last_by_case.get(case, -1):
+                tally.flag("out_of_order", "intake.canonical", f"{case}: {fact.type}")
+            last_by_case[case] = max(order[fact.external_id], last_by_case.get(case, -1))
+    return {eid: by_id[eid][0] for eid in seen}
+
+
+async def check_intake_state(data: RunData, tally: Tally) -> None:
+    """Counters in intake's tables equal the facts that should have moved them."""
+    conn = await asyncpg.connect(data.dsn)
+    try:
+        rows = dict(await conn.fetch("SELECT matter_id, supplement_requests FROM intake.matters"))
+        complaints = {r[0] for r in await conn.fetch("SELECT complaint_id FROM intake.complaints")}
+    finally:
+        await conn.close()
+    facts = data.accepted_facts()
+    want = Counter(f.data["matter_id"] for f in facts if f.type == "matter.supplement_requested")
+    accepted = {f.data["matter_id"] for f in facts if f.type == "matter.accepted"}
+    tally.count("intake.matters", len(accepted))
+    for mid in accepted:
+        if mid not in rows:
+            tally.flag("lost", "intake.matters", mid)
+        elif rows[mid] > want[mid]:
+            tally.flag("duplicated", "intake.supplement_requests", f"{mid}: {rows[mid]} > {want[mid]}")
+        elif rows[mid] < want[mid]:
+            tally.flag("lost", "intake.supplement_requests", f"{mid}: {rows[mid]} < {want[mid]}")
+    filed = {f.data["complaint_id"] for f in facts if f.type == "complaint.filed"}
+    tally.count("intake.complaints", len(filed))
+    for cid in filed - complaints:
+        tally.flag("lost", "intake.complaints", cid)
+    for mid in set(rows) - accepted:
+        tally.flag("unexpected", "intake.matters", mid)
+
+
+def check_deadlines(data: RunData, tally: Tally) -> list[Envelope]:
+    """One scheduled per deadline, at most one of each card, met once per completion, scheduled
+    first; every never-completed overdue matter of the scenario got its red card."""
+    recs = envelopes(data, "xn.deadlines", tally)
+    ids: dict[tuple, set[uuid.UUID]] = defaultdict(set)
+    first_offset: dict[tuple, tuple[int, int]] = {}
+    for r, env in recs:
+        d = env.payload.get("deadline") or {}
+        did = d.get("deadline_id", env.key)
+        key = (env.event_type, did, env.payload.get("warning"))
+        ids[key].add(env.event_id)
+        first_offset.setdefault((env.event_type, did), (r.partition, r.offset))
+    for key, s in ids.items():
+        if len(s) > 1:
+            tally.flag("duplicated", f"deadlines.{key[0]}", f"{key[1]} {key[2] or ''}: {len(s)} ids")
+    scheduled = {k[1] for k in ids if k[0] == "deadline.scheduled"}
+    for (etype, did), pos in first_offset.items():
+        if etype != "deadline.scheduled" and (("deadline.scheduled", did) not in first_offset
+                                              or first_offset[("deadline.scheduled", did)] > pos):
+            tally.flag("out_of_order", "deadlines.before_scheduled", f"{etype} {did}")
+    facts = data.accepted_facts()
+    matters = {f.data["matter_id"] for f in facts if f.type == "matter.accepted"}
+    completed = {f.data["matter_id"] for f in facts if f.type == "matter.completed"}
+    met = {k[1] for k in ids if k[0] == "deadline.met"}
+    missed = {k[1] for k in ids if k[0] == "deadline.missed"}
+    tally.count("deadlines.matters", len(matters))
+    for mid in matters:
+        if f"matter:{mid}" not in scheduled:
+            tally.flag("lost", "deadlines.scheduled", mid)
+    for mid in completed:
+        if f"matter:{mid}" not in met:
+            tally.flag("lost", "deadlines.met", mid)
+    never_done = data.scenario.expected.red_matters - completed
+    tally.count("deadlines.red_cards_required", len(never_done))
+    for mid in never_done:
+        if f"matter:{mid}" not in missed:
+            tally.flag("lost", "deadlines.missed", mid)
+    tally.notes["red_cards"] = len(missed)
+    tally.notes["yellow_cards"] = sum(1 for k in ids if k[0] == "deadline.warned")
+    return [e for _, e in recs]

@@ -1,0 +1,150 @@
+"""The chaos schedule: SIGKILL a random service every few seconds and restart it; stop and
+restart the broker once and PostgreSQL once; after each outage, time how long until canary facts
+have gone through every path again (intake → deadlines, → accountability, → notify)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import asyncpg
+
+from deploy.demo.scenario import Fact, Scenario
+from services.intake.context import NAMESPACE
+from shared.clock import Clock
+from shared.envelope import Envelope
+from tests.reliability.campaign import ChaosSender, Form
+from tests.reliability.observe import SERVICES, Recorder
+from tests.reliability.private_infra import PrivateInfra
+from tests.support.processes import Deployment
+from tests.support.waiting import wait_for
+
+OUTAGE_S = 6.0  # how long the broker / the database stays down
+
+
+@dataclass
+class ChaosLog:
+    kills: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SERVICES})
+    restart_ready_s: list[float] = field(default_factory=list)
+    recovery_s: dict[str, float] = field(default_factory=dict)  # outage → canaries through
+    outage_s: dict[str, float] = field(default_factory=dict)
+    unplanned_exits: list[str] = field(default_factory=list)
+
+
+def canary_facts(scenario: Scenario, clock: Clock, n: str) -> list[Fact]:
+    unit = next(u for u in scenario.units if u.by_role("handler"))
+    handler = unit.by_role("handler")[0].person_id
+    at: datetime = clock.now()
+    mk = lambda t, d: Fact(at, 10**9, t, d, "kafka", f"canary-{t}-{n}")  # noqa: E731
+    return [
+        mk("matter.accepted", {"matter_id": f"CANARY-M-{n}", "unit_id": unit.unit_id,
+                               "title": "canary", "promised_working_days": 5,
+                               "accepted_at": at.isoformat(), "handler_id": handler}),
+        mk("complaint.filed", {"complaint_id": f"CANARY-C-{n}", "channel": "web",
+                               "filed_at": at.isoformat(),
+                               "complainant": {"name": "探针", "phone": "13900009999"},
+                               "target_unit_id": unit.unit_id, "target_person_id": handler,
+                               "category": "work_style", "description": "canary"}),
+        mk("inspection.finding_recorded", {
+            "finding_id": f"CANARY-F-{n}", "unit_id": unit.unit_id, "person_id": handler,
+            "area": "duty", "issue": "phone_unanswered", "severity": "general",
+            "evidence": ["canary.jpg"], "inspected_at": at.isoformat()}),
+    ]
+
+
+def intake_event_ids(f: Fact, source: str = "gov-service-platform", n: int = 3) -> list[uuid.UUID]:
+    return [uuid.uuid5(NAMESPACE, f"{source}\x1f{f.external_id}#{i}") for i in range(n)]
+
+
+class Chaos:
+    def __init__(self, dep: Deployment, infra: PrivateInfra, sender: ChaosSender,
+                 recorder: Recorder, scenario: Scenario, clock: Clock, form: Form,
+                 seed: int = 1) -> None:
+        self.dep, self.infra, self.sender, self.rec = dep, infra, sender, recorder
+        self.scenario, self.clock, self.form = scenario, clock, form
+        self.rng = random.Random(seed)
+        self.log = ChaosLog()
+        self._dsn = dep.database_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def run(self, feed_done: asyncio.Event, feed_s: float) -> ChaosLog:
+        started = time.monotonic()
+        outages = [(0.25 * feed_s, "kafka"), (0.6 * feed_s, "postgresql")]
+        while outages or not feed_done.is_set():
+            self._restart_exited()
+            if outages and time.monotonic() - started >= outages[0][0]:
+                await self.outage(outages.pop(0)[1])
+            else:
+                await self.kill_one()
+            await asyncio.sleep(self.rng.uniform(*self.form.kills_every_s))
+        self._restart_exited()
+        return self.log
+
+    async def kill_one(self) -> None:
+        name = self.rng.choice(SERVICES)
+        proc = self.dep.procs[name]
+        proc.kill()
+        self.log.kills[name] += 1
+        t0 = time.monotonic()
+        proc.start()
+        await proc.wait_ready(timeout=180)
+        self.log.restart_ready_s.append(time.monotonic() - t0)
+
+    def _restart_exited(self) -> None:
+        for name, proc in self.dep.procs.items():
+            if proc.popen and proc.popen.poll() is not None:
+                self.log.unplanned_exits.append(f"{name}: rc={proc.popen.returncode}")
+                proc.start()
+
+    async def outage(self, what: str) -> None:
+        down, up = ((self.infra.kafka_down, self.infra.kafka_up) if what == "kafka"
+                    else (self.infra.pg_down, self.infra.pg_up))
+        t0 = time.monotonic()
+        await asyncio.to_thread(down)
+        await asyncio.sleep(OUTAGE_S)
+        await asyncio.to_thread(up)
+        back = time.monotonic()
+        self.log.outage_s[what] = back - t0
+        self.log.recovery_s[what] = await self.canaries_through(what, since=back)
+
+    async def canaries_through(self, tag: str, since: float) -> float:
+        """Send one canary per path; seconds from `since` until all three went through."""
+        facts = canary_facts(self.scenario, self.clock, tag)
+        for f in facts:
+            await self.sender.send_one(f)
+        matter, complaint, finding = facts
+        await wait_for(lambda: self._deadline_scheduled(f"CANARY-M-{tag}"), timeout=120,
+                       interval=0.25, what=f"canary matter through deadlines after {tag}")
+        await wait_for(lambda: self._notice_sent(intake_event_ids(complaint)), timeout=120,
+                       interval=0.25, what=f"canary complaint's notice after {tag}")
+        # fault.recorded names its evidence by event id (the finding's id from intake)
+        finding_event = str(intake_event_ids(finding)[0])
+        await wait_for(lambda: self._in_topic("xn.accountability", finding_event),
+                       timeout=120, interval=0.25, what=f"canary finding's measure after {tag}")
+        return time.monotonic() - since
+
+    async def _deadline_scheduled(self, matter_id: str) -> bool:
+        for r in reversed(self.rec.records["xn.deadlines"]):
+            if matter_id.encode() in r.value:
+                env = Envelope.from_bytes(r.value)
+                if env.event_type == "deadline.scheduled":
+                    return True
+        return False
+
+    async def _in_topic(self, topic: str, marker: str) -> bool:
+        return any(marker.encode() in r.value for r in reversed(self.rec.records[topic]))
+
+    async def _notice_sent(self, source_ids: list[uuid.UUID]) -> bool:
+        try:
+            conn = await asyncpg.connect(self._dsn, timeout=5)
+        except Exception:
+            return False
+        try:
+            return bool(await conn.fetchval(
+                "SELECT count(*) FROM notify.notices WHERE source_event_id = ANY($1) "
+                "AND status = 'sent'", source_ids))
+        finally:
+            await conn.close()
