@@ -38,6 +38,12 @@ def is_infrastructure_error(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated or isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return True
+        # SQLAlchemy's asyncpg adapter wraps every server error in one class named 'Error'
+        # but keeps the SQLSTATE: 08 connection exception, 57 operator intervention (the
+        # server shutting down or restarting: "the database system is shutting down").
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        if sqlstate[:2] in ("08", "57"):
+            return True
         name = type(exc.orig).__name__ if exc.orig is not None else ""
         # asyncpg's names for a server going away, a deadlock or a serialization conflict.
         return any(s in name for s in ("Connection", "CannotConnectNow", "AdminShutdown",

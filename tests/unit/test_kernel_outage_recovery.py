@@ -24,3 +24,21 @@ async def test_renew_swaps_in_a_started_producer_and_stops_the_old_one():
     assert p.n == 0 and made[0].started
     await p.renew()
     assert p.n == 1 and made[1].started and made[0].stopped
+
+
+def test_a_server_shutting_down_is_an_infrastructure_error():
+    """asyncpg's CannotConnectNowError arrives wrapped as a generic 'Error' with its SQLSTATE."""
+    from sqlalchemy import exc as sa_exc
+
+    from shared.messaging.errors import is_infrastructure_error
+
+    class Error(Exception):
+        sqlstate = "57P03"
+
+    wrapped = sa_exc.DBAPIError("SELECT 1", {}, Error("the database system is shutting down"))
+    assert is_infrastructure_error(wrapped)
+
+    class Unique(Exception):
+        sqlstate = "23505"
+
+    assert not is_infrastructure_error(sa_exc.DBAPIError("INSERT", {}, Unique("duplicate key")))
