@@ -27,7 +27,9 @@ async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelo
             "SELECT deadline_id, status, due_at, state->'fired' AS fired FROM deadlines.deadlines")
     finally:
         await conn.close()
-    fired_rows = {r["deadline_id"] for r in rows if r["fired"] and "overdue" in json.loads(r["fired"])}
+    # A lapsed window (退单, appeal) fires without a card: nobody is at fault.
+    fired_rows = {r["deadline_id"] for r in rows if r["fired"] and r["status"] != "lapsed"
+                  and "overdue" in json.loads(r["fired"])}
     on_topic = {e.payload["deadline"]["deadline_id"] for e in deadline_events
                 if e.event_type == "deadline.missed"}
     tally.count("deadlines.rows", len(rows))
@@ -36,7 +38,8 @@ async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelo
     for did in on_topic - fired_rows:
         tally.flag("unexpected", "deadlines.red_card_without_row", did)
     for r in rows:  # a durable timer that never went off
-        if (r["status"] == "open" and r["due_at"] is not None and r["deadline_id"] not in fired_rows
+        if (r["status"] == "open" and r["due_at"] is not None
+                and "overdue" not in json.loads(r["fired"] or "[]")
                 and r["due_at"] < now - timedelta(minutes=1)):
             tally.flag("lost", "deadlines.timer_never_fired", r["deadline_id"])
 

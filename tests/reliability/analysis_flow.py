@@ -127,8 +127,11 @@ def check_deadlines(data: RunData, tally: Tally) -> list[Envelope]:
         key = (env.event_type, did, env.payload.get("warning"))
         ids[key].add(env.event_id)
         first_offset.setdefault((env.event_type, did), (r.partition, r.offset))
+    # A complaint rated 'unsatisfied' reopens: its conclusion clock starts a new round.
+    reopened = Counter(f"complaint_conclusion:{f.data['complaint_id']}" for f in data.accepted_facts()
+                       if f.type == "complaint.rated" and f.data.get("rating") == "unsatisfied")
     for key, s in ids.items():
-        if len(s) > 1:
+        if len(s) > 1 + (reopened[key[1]] if key[0] == "deadline.scheduled" else 0):
             tally.flag("duplicated", f"deadlines.{key[0]}", f"{key[1]} {key[2] or ''}: {len(s)} ids")
     scheduled = {k[1] for k in ids if k[0] == "deadline.scheduled"}
     for (etype, did), pos in first_offset.items():

@@ -32,6 +32,7 @@ class ChaosLog:
     restart_ready_s: list[float] = field(default_factory=list)
     recovery_s: dict[str, float] = field(default_factory=dict)  # outage → canaries through
     outage_s: dict[str, float] = field(default_factory=dict)
+    recovery_paths: dict[str, float] = field(default_factory=dict)
     unplanned_exits: list[str] = field(default_factory=list)
 
 
@@ -111,19 +112,25 @@ class Chaos:
         self.log.recovery_s[what] = await self.canaries_through(what, since=back)
 
     async def canaries_through(self, tag: str, since: float) -> float:
-        """Send one canary per path; seconds from `since` until all three went through."""
+        """Send one canary per path; seconds from `since` until all three went through (each
+        path's own figure goes to log.recovery_paths)."""
         facts = canary_facts(self.scenario, self.clock, tag)
         for f in facts:
             await self.sender.send_one(f)
-        matter, complaint, finding = facts
-        await wait_for(lambda: self._deadline_scheduled(f"CANARY-M-{tag}"), timeout=120,
-                       interval=0.25, what=f"canary matter through deadlines after {tag}")
-        await wait_for(lambda: self._notice_sent(intake_event_ids(complaint)), timeout=120,
-                       interval=0.25, what=f"canary complaint's notice after {tag}")
+        _, complaint, finding = facts
         # fault.recorded names its evidence by event id (the finding's id from intake)
         finding_event = str(intake_event_ids(finding)[0])
-        await wait_for(lambda: self._in_topic("xn.accountability", finding_event),
-                       timeout=120, interval=0.25, what=f"canary finding's measure after {tag}")
+        paths = {
+            "intake→deadlines": lambda: self._deadline_scheduled(f"CANARY-M-{tag}"),
+            "intake→notify (SMS sent)": lambda: self._notice_sent(intake_event_ids(complaint)),
+            "intake→accountability": lambda: self._in_topic("xn.accountability", finding_event),
+        }
+
+        async def timed(name, check) -> None:
+            await wait_for(check, timeout=180, interval=0.25, what=f"canary {name} after {tag}")
+            self.log.recovery_paths[f"{tag}: {name}"] = round(time.monotonic() - since, 1)
+
+        await asyncio.gather(*(timed(n, c) for n, c in paths.items()))
         return time.monotonic() - since
 
     async def _deadline_scheduled(self, matter_id: str) -> bool:

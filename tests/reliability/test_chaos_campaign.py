@@ -105,6 +105,7 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
             "kills": chaos_log.kills, "unplanned_exits": chaos_log.unplanned_exits,
             "restart_to_ready_s": _spread(chaos_log.restart_ready_s),
             "outage_s": _round(chaos_log.outage_s), "recovery_s": _round(chaos_log.recovery_s),
+            "recovery_paths_s": chaos_log.recovery_paths,
             "records_per_topic": {t: len(r) for t, r in recorder.records.items()},
             "drained": drained_state})
         text = tally.dumps()
