@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.domain.complaints import Complaint
@@ -18,18 +19,24 @@ from services.intake.domain.roster import Appointment
 from shared.events.vocab import ComplaintCategory, Role
 
 
+@lru_cache(maxsize=512)
+def statement(template: str, schema: str) -> TextClause:
+    """Statements are built once per schema: parsing a text() costs as much as a round trip."""
+    return text(template.format(s=f'"{schema}"'))
+
+
 class Store:
     def __init__(self, session: AsyncSession, schema: str) -> None:
         self.session, self.s = session, schema
 
     async def _one(self, sql: str, **params: Any):
-        return (await self.session.execute(text(sql.format(s=f'"{self.s}"')), params)).first()
+        return (await self.session.execute(statement(sql, self.s), params)).first()
 
     async def _all(self, sql: str, **params: Any):
-        return (await self.session.execute(text(sql.format(s=f'"{self.s}"')), params)).all()
+        return (await self.session.execute(statement(sql, self.s), params)).all()
 
     async def _exec(self, sql: str, **params: Any) -> None:
-        await self.session.execute(text(sql.format(s=f'"{self.s}"')), params)
+        await self.session.execute(statement(sql, self.s), params)
 
     # --- roster -------------------------------------------------------------------------
     async def unit(self, unit_id: str) -> dict | None:

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import text
 
 from services.intake.commands import COMMANDS, Command
 from services.intake.context import Ctx, Topics
 from services.intake.domain.errors import Conflict, InputError
 from services.intake.roster_cache import RosterCache
-from services.intake.store import Store
+from services.intake.store import Store, statement
 from shared.logs import get_logger
 from shared.messaging.pipeline import Tx
 
@@ -76,11 +75,11 @@ async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: 
         raise InvalidBody(field_errors(exc)) from None
     key = key or default_key(cmd, data)
     fp = fingerprint(type_, data)
-    s = f'"{tx.schema}"'
+    s = tx.schema
     if key is not None:
-        claimed = (await tx.session.execute(text(
-            f"INSERT INTO {s}.requests (source, request_key, fingerprint, status, response) "
-            "VALUES (:s, :k, :f, 0, '{}') ON CONFLICT DO NOTHING RETURNING 1"),
+        claimed = (await tx.session.execute(statement(
+            "INSERT INTO {s}.requests (source, request_key, fingerprint, status, response) "
+            "VALUES (:s, :k, :f, 0, '{{}}') ON CONFLICT DO NOTHING RETURNING 1", s),
             {"s": source, "k": key, "f": fp})).first()
         if claimed is None:
             return await _stored(tx, s, source, key, fp)
@@ -92,9 +91,9 @@ async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: 
         "source": source, "idempotency_key": key,
         "events": [p.as_dict() for p in ctx.published]})
     if key is not None:
-        await tx.session.execute(text(
-            f"UPDATE {s}.requests SET status = :st, response = CAST(:r AS json) "
-            "WHERE source = :s AND request_key = :k"),
+        await tx.session.execute(statement(
+            "UPDATE {s}.requests SET status = :st, response = CAST(:r AS json) "
+            "WHERE source = :s AND request_key = :k", s),
             {"st": answer.status, "r": json.dumps(answer.body, ensure_ascii=False), "s": source,
              "k": key})
     log.info("request applied", type=type_, source=source, events=len(ctx.published))
@@ -102,9 +101,9 @@ async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: 
 
 
 async def _stored(tx: Tx, s: str, source: str, key: str, fp: str) -> Answer:
-    row = (await tx.session.execute(text(
-        f"SELECT fingerprint, status, response FROM {s}.requests "
-        "WHERE source = :s AND request_key = :k"), {"s": source, "k": key})).one()
+    row = (await tx.session.execute(statement(
+        "SELECT fingerprint, status, response FROM {s}.requests "
+        "WHERE source = :s AND request_key = :k", s), {"s": source, "k": key})).one()
     if row.fingerprint != fp:
         raise Conflict("idempotency_key",
                        f"{key!r} was already used by {source!r} for a different request")
