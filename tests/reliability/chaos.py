@@ -32,7 +32,9 @@ class ChaosLog:
     restart_ready_s: list[float] = field(default_factory=list)
     recovery_s: dict[str, float] = field(default_factory=dict)  # outage → canaries through
     outage_s: dict[str, float] = field(default_factory=dict)
-    recovery_paths: dict[str, float] = field(default_factory=dict)
+    recovery_paths: dict[str, float] = field(default_factory=dict)  # canaries, per path
+    resumed: dict[str, float] = field(default_factory=dict)  # per outage and service
+    canary_s: dict[str, float] = field(default_factory=dict)
     unplanned_exits: list[str] = field(default_factory=list)
 
 
@@ -69,6 +71,7 @@ class Chaos:
         self.scenario, self.clock, self.form = scenario, clock, form
         self.rng = random.Random(seed)
         self.log = ChaosLog()
+        self.canaries: list[asyncio.Task] = []
         self._dsn = dep.database_url.replace("postgresql+asyncpg://", "postgresql://")
 
     async def run(self, feed_done: asyncio.Event, feed_s: float) -> ChaosLog:
@@ -82,6 +85,7 @@ class Chaos:
                 await self.kill_one()
             await asyncio.sleep(self.rng.uniform(*self.form.kills_every_s))
         self._restart_exited()
+        await asyncio.gather(*self.canaries)
         return self.log
 
     async def kill_one(self) -> None:
@@ -107,9 +111,32 @@ class Chaos:
         await asyncio.to_thread(down)
         await asyncio.sleep(OUTAGE_S)
         await asyncio.to_thread(up)
-        back = time.monotonic()
+        back, back_wall = time.monotonic(), time.time()
         self.log.outage_s[what] = back - t0
-        self.log.recovery_s[what] = await self.canaries_through(what, since=back)
+        self.log.recovery_s[what] = await self.resumed(what, back_wall)
+        # End to end through whatever backlog the outage left: measured while the kills go on.
+        self.canaries.append(asyncio.create_task(self.canaries_through(what, since=back)))
+
+    async def resumed(self, tag: str, since_wall: float) -> float:
+        """Seconds from the end of the outage until every service has published again (a new
+        record on its output topic: intake's canonical topics, xn.deadlines, xn.accountability,
+        xn.notices). The campaign keeps all four busy, so silence means stuck."""
+        outputs = {"intake": ("xn.matters", "xn.complaints", "xn.roster"),
+                   "deadlines": ("xn.deadlines",), "accountability": ("xn.accountability",),
+                   "notify": ("xn.notices",)}
+        since_ms = since_wall * 1000
+
+        async def published(service: str) -> bool:
+            return any(r.timestamp_ms >= since_ms for t in outputs[service]
+                       for r in self.rec.records[t][-200:])
+
+        async def timed(service: str) -> None:
+            await wait_for(lambda: published(service), timeout=180, interval=0.25,
+                           what=f"{service} to publish again after the {tag} outage")
+            self.log.resumed[f"{tag}: {service}"] = round(time.time() - since_wall, 1)
+
+        await asyncio.gather(*(timed(s) for s in outputs))
+        return time.time() - since_wall
 
     async def canaries_through(self, tag: str, since: float) -> float:
         """Send one canary per path; seconds from `since` until all three went through (each
@@ -131,6 +158,7 @@ class Chaos:
             self.log.recovery_paths[f"{tag}: {name}"] = round(time.monotonic() - since, 1)
 
         await asyncio.gather(*(timed(n, c) for n, c in paths.items()))
+        self.log.canary_s[tag] = round(time.monotonic() - since, 1)
         return time.monotonic() - since
 
     async def _deadline_scheduled(self, matter_id: str) -> bool:
@@ -153,5 +181,7 @@ class Chaos:
             return bool(await conn.fetchval(
                 "SELECT count(*) FROM notify.notices WHERE source_event_id = ANY($1) "
                 "AND status = 'sent'", source_ids))
+        except Exception:  # the database may go away under us (the other outage)
+            return False
         finally:
-            await conn.close()
+            conn.terminate()

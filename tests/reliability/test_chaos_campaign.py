@@ -104,8 +104,10 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
             "poison_messages": len(poisons), "feed_seconds": round(fed_s, 1),
             "kills": chaos_log.kills, "unplanned_exits": chaos_log.unplanned_exits,
             "restart_to_ready_s": _spread(chaos_log.restart_ready_s),
-            "outage_s": _round(chaos_log.outage_s), "recovery_s": _round(chaos_log.recovery_s),
-            "recovery_paths_s": chaos_log.recovery_paths,
+            "outage_s": _round(chaos_log.outage_s),
+            "recovery_s (every service publishing again)": _round(chaos_log.recovery_s),
+            "resumed_s": chaos_log.resumed, "canary_through_s": chaos_log.canary_s,
+            "canary_paths_s": chaos_log.recovery_paths,
             "records_per_topic": {t: len(r) for t, r in recorder.records.items()},
             "drained": drained_state})
         text = tally.dumps()
@@ -114,6 +116,7 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
 
         assert {c: tally.total(c) for c in CLASSES} == {c: 0 for c in CLASSES}, text
         assert set(chaos_log.recovery_s) == {"kafka", "postgresql"}
+        assert set(chaos_log.canary_s) == {"kafka", "postgresql"}  # every path works again
         assert all(s <= RECOVERY_LIMIT_S for s in chaos_log.recovery_s.values()), text
         assert not chaos_log.unplanned_exits, text
     finally:
