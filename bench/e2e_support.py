@@ -71,9 +71,11 @@ class Bench:
     units: list[Unit] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, infra: Infra) -> Bench:
+    async def start(cls, infra: Infra, db_tls: bool = True) -> Bench:
         db, prefix = new_namespace()
         dsn = await create_database(infra, db)
+        if not db_tls:  # asyncpg's default 'prefer' negotiates TLS even on loopback
+            dsn += "?ssl=disable"
         tmp = Path(tempfile.mkdtemp(prefix="xn-bench-"))
         env = {"XN_OUTBOX_DIR": str(tmp / "outbox"), "XN_SENDER_POLL_S": "0.1",
                "XN_QUIET_HOURS_START": "00:00", "XN_QUIET_HOURS_END": "00:00",
@@ -102,7 +104,8 @@ class Bench:
         return units
 
     async def sql(self, query: str, *args):
-        conn = await asyncpg.connect(self.dsn.replace("postgresql+asyncpg://", "postgresql://"))
+        conn = await asyncpg.connect(self.dsn.replace("postgresql+asyncpg://", "postgresql://")
+                                     .replace("?ssl=", "?sslmode="))
         try:
             return await conn.fetch(query, *args)
         finally:
@@ -143,7 +146,12 @@ class Bench:
     async def stop(self) -> None:
         await self.producer.stop()
         await stop_all(self.dep)
-        await drop_database(self.infra, self.db)
+        for _ in range(10):  # an autovacuum worker on the fresh tables can hold it a moment
+            try:
+                await drop_database(self.infra, self.db)
+                return
+            except Exception:
+                await asyncio.sleep(1)
 
 
 async def clone_open_deadlines(b: Bench, n: int) -> None:

@@ -88,16 +88,18 @@ async def main() -> None:
     p.add_argument("--rate", type=float, default=200)
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--no-db-tls", action="store_true",
+                   help="services connect to PostgreSQL with ssl=disable (loopback)")
     p.add_argument("--json", help="write the figures here too")
     args = p.parse_args()
     infra, _, why = locate()
     if infra is None:
         sys.exit(why)
-    b = await Bench.start(infra)
+    b = await Bench.start(infra, db_tls=not args.no_db_tls)
     try:
         b.units = await b.load_roster(county_facts(args.units))
         await clone_open_deadlines(b, args.open_deadlines)
-        out = {"units": args.units, "open_deadlines": args.open_deadlines,
+        out = {"units": args.units, "db_tls": not args.no_db_tls, "db_tls": not args.no_db_tls, "open_deadlines": args.open_deadlines,
                "latency": await latency(b, args.rate, args.seconds),
                "throughput": await throughput(b, args.events)}
         b.pids()  # for bench/profile_e2e.py
