@@ -125,6 +125,13 @@ pg_up() {
       "${psql[@]}" -c "create database $db owner $PG_USER"
     fi
   done
+  # This server listens on loopback only (Debian's default), where TLS buys nothing and costs a
+  # third of the services' database time (bench/RESULTS.md, Profile): clients ask for TLS only
+  # if offered (asyncpg's default), so switching it off here changes no DSN.
+  if [ "$("${psql[@]}" -c 'show ssl')" = "on" ] && [ "$("${psql[@]}" -c 'show listen_addresses')" = "localhost" ]; then
+    "${psql[@]}" -c "alter system set ssl = off" >/dev/null
+    "${psql[@]}" -c "select pg_reload_conf()" >/dev/null
+  fi
   # A wide connection budget: four services, tests and benchmarks share one server.
   if [ "$("${psql[@]}" -c 'show max_connections')" -lt 300 ]; then
     "${psql[@]}" -c "alter system set max_connections = 400" >/dev/null
