@@ -7,6 +7,7 @@ change there shows as two distinct event ids for one deadline and event type."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -40,7 +41,25 @@ class RunData:
         return KAFKA_SOURCE if self.via[ext] == "kafka" else SOURCE_BY_DOOR["http"]
 
     def accepted_facts(self) -> list[Fact]:
-        return [f for f in self.sent.values() if self.http_status.get(f.external_id, 202) < 400]
+        """Facts intake took: not refused over HTTP (4xx) nor dead-lettered from a door with a
+        business reason (the generator can put a 2nd supplement request after completion)."""
+        refused = set(self.refused_at_door())
+        return [f for f in self.sent.values() if self.http_status.get(f.external_id, 202) < 400
+                and f.external_id not in refused]
+
+    def refused_at_door(self) -> dict[str, str]:
+        """external_id → reason, for campaign facts intake dead-lettered as refused by a rule."""
+        out = {}
+        for r in self.records["xn.dead-letter"]:
+            d = json.loads(r.value)
+            if d["consumer"] == "intake" and d["error_type"] in ("conflict", "rejected"):
+                try:
+                    ext = json.loads(d["value_text"]).get("external_id")
+                except ValueError:
+                    continue
+                if ext in self.sent:
+                    out[ext] = f'{d["error_type"]}: {d["error"]}'
+        return out
 
 
 def envelopes(data: RunData, topic: str, tally: Tally) -> list[tuple[Rec, Envelope]]:
@@ -131,7 +150,7 @@ def check_deadlines(data: RunData, tally: Tally) -> list[Envelope]:
     reopened = Counter(f"complaint_conclusion:{f.data['complaint_id']}" for f in data.accepted_facts()
                        if f.type == "complaint.rated" and f.data.get("rating") == "unsatisfied")
     for key, s in ids.items():
-        if len(s) > 1 + (reopened[key[1]] if key[0] == "deadline.scheduled" else 0):
+        if len(s) > 1 + reopened[key[1]]:  # each reopen: a new round, its own cards
             tally.flag("duplicated", f"deadlines.{key[0]}", f"{key[1]} {key[2] or ''}: {len(s)} ids")
     scheduled = {k[1] for k in ids if k[0] == "deadline.scheduled"}
     for (etype, did), pos in first_offset.items():

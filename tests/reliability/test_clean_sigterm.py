@@ -19,7 +19,8 @@ from tests.reliability.harness import (restart_on_slow_clock, service_env, settl
                                        start_deployment, stop_all)
 from tests.reliability.observe import SERVICES, Recorder
 from tests.reliability.report import Tally
-from tests.support.processes import Deployment, create_database, drop_database, new_namespace
+from tests.reliability.test_chaos_campaign import drop_quietly
+from tests.support.processes import Deployment, create_database, new_namespace
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.e2e]
 FORM = Form("sigterm", units=8, days=5, matters_per_day=100, complaints_per_day=10, speed=7200,
@@ -91,4 +92,4 @@ async def test_sigterm_mid_stream_loses_nothing_and_redelivers_nothing(private_i
         if dep is not None:
             await stop_all(dep)
         await recorder.stop()
-        await drop_database(infra, db)
+        await drop_quietly(infra, db)
