@@ -8,6 +8,7 @@ The report is printed and written to $XN_RELIABILITY_REPORT (default: the test's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -120,11 +121,12 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
         assert set(chaos_log.canary_s) == {"kafka", "postgresql"}  # every path works again
         assert all(s <= RECOVERY_LIMIT_S for s in chaos_log.recovery_s.values()), text
         assert not chaos_log.unplanned_exits, text
-    finally:
-        if sender is not None:
-            await sender.stop()
+    finally:  # the processes go first, whatever else fails here
         if dep is not None:
             await stop_all(dep)
+        if sender is not None:
+            with contextlib.suppress(Exception):
+                await sender.stop()
         await recorder.stop()
         await drop_quietly(infra, db)
 
