@@ -51,9 +51,12 @@ class Unit:
 
 
 def build_county(unit_count: int | None = None) -> list[Unit]:
-    entries = [(c, n, "department") for c, n in DEPARTMENTS] + [(c, n, "township") for c, n in TOWNSHIPS]
-    if unit_count is not None:  # keep both kinds in a small county
-        entries = entries[: max(unit_count - 2, 1)] + [(c, n, "township") for c, n in TOWNSHIPS[:2]]
+    departments = [(c, n, "department") for c, n in DEPARTMENTS]
+    townships = [(c, n, "township") for c, n in TOWNSHIPS]
+    entries = departments + townships
+    if unit_count is not None:  # a smaller county keeps both kinds (at least two townships)
+        n_towns = min(len(townships), max(2, unit_count - len(departments)))
+        entries = departments[: max(unit_count - n_towns, 1)] + townships[:n_towns]
     # The efficiency office itself: complaints against a unit's leadership are routed to it
     # (分级负责), so its own clocks and faults need it on the roster like any unit.
     entries.append((COUNTY_OFFICE, "县效能建设办公室", "department"))

@@ -146,8 +146,9 @@ def _matter(rng, cal, county, day, mid, add, exp: Expected, end: datetime) -> No
                 "matter_id": mid, "requested_at": second.isoformat(),
                 "missing_documents": ["法定代表人身份证明"]}, "kafka")
             exp.breaches.add(mid)
-    if r < 0.80:  # on time: done well inside the limit
-        done = accepted + (due - accepted) * rng.uniform(0.1, 0.6)
+    if r < 0.80:  # on time: done well inside the limit (and after any supplement request)
+        done = max(accepted + (due - accepted) * rng.uniform(0.1, 0.6),
+                   accepted + timedelta(hours=6))
         exp.on_time_matters.add(mid)
     elif r < 0.92:  # late: a working day after the limit
         done = _due(cal, due, 1) - timedelta(hours=rng.uniform(6, 12))

@@ -35,6 +35,7 @@ class Sender:
         self._http: httpx.AsyncClient | None = None
         self._limit = asyncio.Semaphore(http_concurrency)
         self.counts: Counter[str] = Counter()
+        self._pending: list[asyncio.Future] = []
 
     async def start(self) -> None:
         await self._wait_for_intake()
@@ -74,7 +75,8 @@ class Sender:
         roster = [f for f in facts if f.type in STAGES and f.type != "campaign.configured"]
         for f in roster:
             await self._send_kafka(f, key="demo-roster")
-        await self._producer.flush()
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*pending)
         last = next(f for f in reversed(roster) if f.type == "person.appointed").data
         assert self._http is not None
         for _ in range(1200):
@@ -111,7 +113,9 @@ class Sender:
                 if STAGES.get(f.type, 9) == stage:
                     by_case.setdefault(_case(f), []).append(f)
             await asyncio.gather(*(self._send_case(fs) for fs in by_case.values()))
-        await self._producer.flush()
+        # Every Kafka send must have reached the broker: a failed one raises here.
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*pending)
 
     async def _send_case(self, facts: list[Fact]) -> None:
         for f in facts:
@@ -125,8 +129,9 @@ class Sender:
     async def _send_kafka(self, f: Fact, key: str) -> None:
         body = {"type": f.type, "source": SOURCE_BY_DOOR["kafka"], "external_id": f.external_id,
                 "data": f.data}
-        await self._producer.send(DOOR_TOPICS[COMMANDS[f.type].door],
-                                  json.dumps(body, ensure_ascii=False).encode(), key=key.encode())
+        self._pending.append(await self._producer.send(
+            DOOR_TOPICS[COMMANDS[f.type].door], json.dumps(body, ensure_ascii=False).encode(),
+            key=key.encode()))
 
     async def _post(self, path: str, f: Fact) -> None:
         assert self._http is not None
@@ -147,6 +152,9 @@ class Sender:
                     log.warning("intake refused a demo fact", type=f.type, status=r.status_code,
                                 answer=r.text[:300])
                 return
+            self.counts["undelivered"] += 1
+            log.error("demo fact not delivered: intake kept failing", type=f.type,
+                      external_id=f.external_id)
 
 
 def _case(f: Fact) -> str:
