@@ -4,6 +4,7 @@ database stops and 200 again when it returns, without a restart; /livez stays 20
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import httpx
@@ -20,8 +21,8 @@ SERVICES = ("intake", "deadlines", "accountability", "notify")
 @pytest.fixture
 async def private(infra):  # `infra` first: under CI=true a missing toolchain fails loudly
     pi = PrivateInfra("health", kafka_port=29092, pg_port=25432)
-    yield pi, await pi.up()
-    await pi.run("down")
+    yield pi, await asyncio.to_thread(pi.up)
+    await asyncio.to_thread(pi.down)
 
 
 async def statuses(dep: Deployment, path: str) -> dict[str, int]:
@@ -51,21 +52,21 @@ async def test_readiness_follows_broker_and_database_outages(private, tmp_path):
             await proc.wait_ready(timeout=120)
         assert await all_are(dep, "/livez", 200)
 
-        await pi.run("kafka-down")
+        await asyncio.to_thread(pi.kafka_down)
         await wait_for(lambda: all_are(dep, "/readyz", 503), timeout=60, what="503 without Kafka")
         async with httpx.AsyncClient(timeout=6) as c:
             detail = (await c.get(dep.procs["deadlines"].url + "/readyz")).json()
         assert detail["checks"]["kafka"].startswith("failing")
         assert detail["checks"]["postgresql"] == "ok"
-        await pi.run("kafka-up")
+        await asyncio.to_thread(pi.kafka_up)
         await wait_for(lambda: all_are(dep, "/readyz", 200), timeout=120, what="ready with Kafka back")
 
-        await pi.run("pg-down")
+        await asyncio.to_thread(pi.pg_down)
         await wait_for(lambda: all_are(dep, "/readyz", 503), timeout=60, what="503 without PostgreSQL")
         async with httpx.AsyncClient(timeout=6) as c:
             detail = (await c.get(dep.procs["notify"].url + "/readyz")).json()
         assert detail["checks"]["postgresql"].startswith("failing")
-        await pi.run("pg-up")
+        await asyncio.to_thread(pi.pg_up)
         await wait_for(lambda: all_are(dep, "/readyz", 200), timeout=120, what="ready with PostgreSQL back")
         assert await all_are(dep, "/livez", 200)
         assert all(p.popen.poll() is None for p in dep.procs.values()), "no service died"

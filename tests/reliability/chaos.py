@@ -19,7 +19,7 @@ from shared.clock import Clock
 from shared.envelope import Envelope
 from tests.reliability.campaign import ChaosSender, Form
 from tests.reliability.observe import SERVICES, Recorder
-from tests.reliability.private_infra import PrivateInfra
+from tests.support.private_infra import PrivateInfra
 from tests.support.processes import Deployment
 from tests.support.waiting import wait_for
 

@@ -1,4 +1,4 @@
-"""The reliability suite runs on its own Kafka + PostgreSQL (see private_infra.py).
+"""The reliability suite runs on its own Kafka + PostgreSQL (tests/support/private_infra.py).
 
 Short form by default (CI, ~2,000 events); XN_RELIABILITY=long for the full campaign
 (>= 10,000 events). Under CI=true a broker or database that cannot be started is a failure."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.private_infra import PrivateInfra
+from tests.support.private_infra import PrivateInfra
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,7 +20,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def private_infra() -> PrivateInfra:
-    pi = PrivateInfra(Path(os.environ.get("XN_RELIABILITY_DIR", "/tmp/xn-reliability")))
+    pi = PrivateInfra("chaos", kafka_port=int(os.environ.get("XN_RELIABILITY_KAFKA_PORT", "19092")),
+                      pg_port=int(os.environ.get("XN_RELIABILITY_PG_PORT", "15432")),
+                      state_dir=Path(os.environ.get("XN_RELIABILITY_DIR", "/tmp/xn-reliability")))
     try:
         pi.up()
     except Exception as exc:  # no Java/Maven/PostgreSQL here
