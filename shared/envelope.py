@@ -12,10 +12,27 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.glossary import GLOSSARY
+
 ENVELOPE_VERSION = 1
 
 
-class EventPayload(BaseModel):
+class Documented(BaseModel):
+    """A model whose undocumented fields take their meaning from the glossary, so the published
+    schema explains every field."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        missing = [(n, f) for n, f in cls.model_fields.items()
+                   if not f.description and n in GLOSSARY]
+        for name, info in missing:
+            info.description = GLOSSARY[name]
+        if missing:
+            cls.model_rebuild(force=True)
+
+
+class EventPayload(Documented):
     """Base of every event payload. Subclasses set `event_type` and `schema_version`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

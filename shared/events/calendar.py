@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.envelope import EventPayload, event
+from shared.envelope import Documented, EventPayload, event
 
 
-class CalendarDay(BaseModel):
+class CalendarDay(Documented):
     date: date
     name: str = Field(description="e.g. 春节, or the holiday a make-up workday belongs to")
 

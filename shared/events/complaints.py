@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
-from shared.envelope import EventPayload, event
+from shared.envelope import Documented, EventPayload, event
 from shared.events.vocab import ComplaintCategory, ComplaintChannel, Rating, Severity
 
 
-class Complainant(BaseModel):
+class Complainant(Documented):
     name: str
     phone: str | None = Field(None, description="Personal data; masked in logs")
     email: str | None = Field(None, description="Personal data; masked in logs")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
-from shared.envelope import EventPayload, event
+from shared.envelope import Documented, EventPayload, event
 
 
-class Responsible(BaseModel):
+class Responsible(Documented):
     handler_id: str | None = None
     reviewer_id: str | None = None
     approver_id: str | None = None
 
 
-class DeadlineFacts(BaseModel):
+class DeadlineFacts(Documented):
     """What every deadline event repeats, so consumers need no lookup."""
 
     deadline_id: str = Field(description="Deterministic: kind + subject id")

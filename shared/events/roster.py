@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.envelope import EventPayload, event
+from shared.envelope import Documented, EventPayload, event
 from shared.events.vocab import Role, UnitKind
 
 
@@ -39,14 +39,14 @@ class PersonAppointed(EventPayload):
     effective_to: date | None = Field(None, description="Last day in the role; open if null")
 
 
-class Phase(BaseModel):
+class Phase(Documented):
     code: str = Field(description="e.g. mobilise, self_check, rectify, acceptance")
     name: str = Field(description="e.g. 学习动员")
     start: date
     end: date
 
 
-class RequiredReport(BaseModel):
+class RequiredReport(Documented):
     kind: str = Field(description="e.g. implementation_plan")
     name: str = Field(description="e.g. 实施方案")
     due: date = Field(description="Due by the end of this local day")

@@ -49,6 +49,29 @@ def test_occurred_at_must_be_timezone_aware() -> None:
         Envelope.wrap(filed(), key="C1", occurred_at=datetime(2026, 5, 11, 9), producer="x")
 
 
+def test_every_payload_field_is_described_for_the_published_schema() -> None:
+    from pydantic import BaseModel
+
+    seen: set[type] = set()
+    bare: list[str] = []
+
+    def walk(cls: type[BaseModel]) -> None:
+        for name, info in cls.model_fields.items():
+            if not info.description:
+                bare.append(f"{cls.__name__}.{name}")
+            for sub in getattr(info.annotation, "__args__", ()) or (info.annotation,):
+                if isinstance(sub, type) and issubclass(sub, BaseModel) and sub not in seen:
+                    seen.add(sub)
+                    walk(sub)
+
+    for name, cls in registered_events().items():
+        if not name.startswith("test."):
+            walk(cls)
+    assert bare == []
+    schema = payload_class("deadline.missed").model_json_schema()
+    assert "Asia/Shanghai" in str(schema)  # nested models' descriptions reach the schema
+
+
 def test_every_registered_type_names_itself() -> None:
     for name, cls in registered_events().items():
         assert cls.event_type == name and cls.schema_version >= 1
