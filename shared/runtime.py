@@ -73,15 +73,10 @@ def build_runtime(service: str, schema: str, settings: ServiceSettings,
                  broker, http, health)
     health.readiness_probes["postgresql"] = lambda: _ping_db(engine)
     health.readiness_probes["kafka"] = lambda: _ping_kafka(producer)
-    health.progress["outbox_relay"] = lambda: (
-        since_loop(relay.last_progress), True)
+    health.progress["outbox_relay"] = lambda: (since(relay.last_progress), True)
     health.progress["consumer"] = lambda: (since(pipeline.last_progress), _has_lag(broker))
     health_routes(http, health)
     return rt
-
-
-def since_loop(mark: float) -> float:
-    return asyncio.get_running_loop().time() - mark if mark else 0.0
 
 
 async def _ping_db(engine: AsyncEngine) -> None:

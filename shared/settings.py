@@ -5,7 +5,6 @@ its settings; everything else receives values explicitly, so tests build their o
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, Field, PostgresDsn, field_validator, model_validator
@@ -59,7 +58,3 @@ class ServiceSettings(BaseSettings):
     @property
     def database_dsn(self) -> str:
         return str(self.database_url)
-
-    @property
-    def clock_start(self) -> datetime | None:
-        return self.clock_epoch

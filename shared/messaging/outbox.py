@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
@@ -85,9 +86,9 @@ class OutboxRelay:
         self._retain_s = retain_published_s
         self._wake = asyncio.Event()
         self._stopping = False
-        # loop.time() of the last completed round, failed or not: a failing database is for
+        # time.monotonic() of the last completed round, failed or not: a failing database is for
         # readiness to report; liveness asks only whether the relay is still turning.
-        self.last_progress: float = 0.0
+        self.last_progress: float = time.monotonic()
 
     def wake(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
@@ -127,13 +128,12 @@ class OutboxRelay:
                 f'SELECT count(*) FROM "{self._schema}".outbox WHERE published_at IS NULL'))).scalar_one()
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
         failures, rounds = 0, 0
         while not self._stopping:
             try:
                 n = await self.publish_once()
                 failures = 0
-                self.last_progress = loop.time()
+                self.last_progress = time.monotonic()
                 rounds += 1
                 if rounds % 300 == 0:
                     await self.purge()
@@ -151,7 +151,7 @@ class OutboxRelay:
                         log.warning("producer renewal failed", error=repr(renew_exc))
                 delay = min(0.2 * 2 ** failures, 5.0)
                 log.warning("outbox relay failed; retrying", error=repr(exc), retry_in_s=delay)
-                self.last_progress = loop.time()
+                self.last_progress = time.monotonic()
                 await asyncio.sleep(delay)
                 continue
             self._wake.clear()

@@ -59,6 +59,11 @@ def test_http_ports_are_distinct_and_match_the_defaults(service: str) -> None:
     assert port == settings_class(service).model_fields["http_port"].default
 
 
+def test_http_ports_are_distinct() -> None:
+    ports = [env_vars(s)["XN_HTTP_PORT"] for s in SERVICES]
+    assert len(set(ports)) == len(ports), ports
+
+
 def test_kafka_is_a_single_kraft_node_with_replication_factor_one() -> None:
     env = COMPOSE["services"]["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
