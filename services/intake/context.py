@@ -105,6 +105,16 @@ class Ctx:
                 self.cache.put("person", person_id, person)
         return person
 
+    async def appointments(self, unit_id: str) -> list:
+        """The unit's appointments (all dates); cached like units and people, since every
+        complaint asks who leads its target unit."""
+        found = self.cache.get("appointments", unit_id) if self.cache else None
+        if found is None:
+            found = await self.store.appointments(unit_id)
+            if self.cache and found:
+                self.cache.put("appointments", unit_id, found)
+        return found
+
     def forget(self, kind: str, key: str) -> None:
         """After this request changed a unit or person: the next check reads it afresh."""
         if self.cache:

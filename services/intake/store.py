@@ -25,6 +25,42 @@ def statement(template: str, schema: str) -> TextClause:
     return text(template.format(s=f'"{schema}"'))
 
 
+MATTERS = ("SELECT matter_id, unit_id, handler_id, reviewer_id, approver_id, accepted_at, status, "
+           "supplement_requests, first_request_event_id FROM {s}.matters ")
+PUT_MATTER = (
+    "INSERT INTO {s}.matters (matter_id, unit_id, handler_id, reviewer_id, approver_id, "
+    "accepted_at, status, supplement_requests, first_request_event_id) VALUES "
+    "(:matter_id, :unit_id, :handler_id, :reviewer_id, :approver_id, :accepted_at, "
+    ":status, :supplement_requests, :first_request_event_id) ON CONFLICT (matter_id) "
+    "DO UPDATE SET status = :status, supplement_requests = :supplement_requests, "
+    "first_request_event_id = :first_request_event_id, updated_at = now()")
+COMPLAINTS = ("SELECT complaint_id, target_unit_id, handling_unit_id, category, dispatched_at, "
+              "status, hops FROM {s}.complaints ")
+PUT_COMPLAINT = (
+    "INSERT INTO {s}.complaints (complaint_id, target_unit_id, handling_unit_id, "
+    "category, dispatched_at, status, hops) VALUES (:complaint_id, :target_unit_id, "
+    ":handling_unit_id, :category, :dispatched_at, :status, :hops) ON CONFLICT "
+    "(complaint_id) DO UPDATE SET handling_unit_id = :handling_unit_id, "
+    "dispatched_at = :dispatched_at, status = :status, hops = :hops, updated_at = now()")
+
+
+def matter_row(m: Matter) -> dict[str, Any]:
+    return asdict(m)
+
+
+def complaint_row(x: Complaint) -> dict[str, Any]:
+    return {**asdict(x), "category": x.category.value}
+
+
+def complaint_of(r) -> Complaint:
+    return Complaint(**{**r._mapping, "category": ComplaintCategory(r.category)})
+
+
+def claim_sql(table: str, names: list[str]) -> str:
+    return (f"INSERT INTO {{s}}.{table} ({', '.join(names)}) VALUES "
+            f"({', '.join(':' + n for n in names)})")
+
+
 class Store:
     def __init__(self, session: AsyncSession, schema: str) -> None:
         self.session, self.s = session, schema
@@ -104,43 +140,22 @@ class Store:
 
     # --- cases ----------------------------------------------------------------------------
     async def matter(self, matter_id: str) -> Matter | None:
-        r = await self._one(
-            "SELECT matter_id, unit_id, handler_id, reviewer_id, approver_id, accepted_at, "
-            "status, supplement_requests, first_request_event_id FROM {s}.matters "
-            "WHERE matter_id = :m FOR UPDATE", m=matter_id)
+        r = await self._one(MATTERS + "WHERE matter_id = :m FOR UPDATE", m=matter_id)
         return Matter(**r._mapping) if r else None
 
     async def put_matter(self, m: Matter) -> None:
-        await self._exec(
-            "INSERT INTO {s}.matters (matter_id, unit_id, handler_id, reviewer_id, approver_id, "
-            "accepted_at, status, supplement_requests, first_request_event_id) VALUES "
-            "(:matter_id, :unit_id, :handler_id, :reviewer_id, :approver_id, :accepted_at, "
-            ":status, :supplement_requests, :first_request_event_id) ON CONFLICT (matter_id) "
-            "DO UPDATE SET status = :status, supplement_requests = :supplement_requests, "
-            "first_request_event_id = :first_request_event_id, updated_at = now()", **asdict(m))
+        await self._exec(PUT_MATTER, **matter_row(m))
 
     async def complaint(self, complaint_id: str) -> Complaint | None:
-        r = await self._one(
-            "SELECT complaint_id, target_unit_id, handling_unit_id, category, dispatched_at, "
-            "status, hops FROM {s}.complaints WHERE complaint_id = :c FOR UPDATE", c=complaint_id)
-        if r is None:
-            return None
-        return Complaint(**{**r._mapping, "category": ComplaintCategory(r.category)})
+        r = await self._one(COMPLAINTS + "WHERE complaint_id = :c FOR UPDATE", c=complaint_id)
+        return complaint_of(r) if r else None
 
     async def put_complaint(self, x: Complaint) -> None:
-        await self._exec(
-            "INSERT INTO {s}.complaints (complaint_id, target_unit_id, handling_unit_id, "
-            "category, dispatched_at, status, hops) VALUES (:complaint_id, :target_unit_id, "
-            ":handling_unit_id, :category, :dispatched_at, :status, :hops) ON CONFLICT "
-            "(complaint_id) DO UPDATE SET handling_unit_id = :handling_unit_id, "
-            "dispatched_at = :dispatched_at, status = :status, hops = :hops, updated_at = now()",
-            **{**asdict(x), "category": x.category.value})
+        await self._exec(PUT_COMPLAINT, **complaint_row(x))
 
     async def claim_id(self, table: str, key_col: str, key: str, **cols: Any) -> bool:
         """Insert a row keyed by a case id; False when that id is already on record."""
-        names = [key_col, *cols]
-        sql = (f"INSERT INTO {{s}}.{table} ({', '.join(names)}) VALUES "
-               f"({', '.join(':' + n for n in names)}) ON CONFLICT DO NOTHING RETURNING 1")
+        sql = claim_sql(table, [key_col, *cols]) + " ON CONFLICT DO NOTHING RETURNING 1"
         return await self._one(sql, **{key_col: key, **cols}) is not None
 
     async def appeal(self, appeal_id: str) -> dict | None:

@@ -66,13 +66,17 @@ def default_key(cmd: Command, data: Any) -> str | None:
     return f"{cmd.type}:sha256:{fingerprint(cmd.type, data)}"
 
 
+def validate(cmd: Command, raw_data: Any):
+    try:
+        return cmd.model.model_validate(raw_data)
+    except ValidationError as exc:
+        raise InvalidBody(field_errors(exc)) from None
+
+
 async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: str,
                 raw_data: Any, cache: RosterCache | None = None) -> Answer:
     cmd = command_for(type_)
-    try:
-        data = cmd.model.model_validate(raw_data)
-    except ValidationError as exc:
-        raise InvalidBody(field_errors(exc)) from None
+    data = validate(cmd, raw_data)
     key = key or default_key(cmd, data)
     fp = fingerprint(type_, data)
     s = tx.schema
@@ -82,28 +86,39 @@ async def apply(tx: Tx, topics: Topics, *, source: str, key: str | None, type_: 
             "VALUES (:s, :k, :f, 0, '{{}}') ON CONFLICT DO NOTHING RETURNING 1", s),
             {"s": source, "k": key, "f": fp})).first()
         if claimed is None:
-            return await _stored(tx, s, source, key, fp)
-    request_id = f"{source}\x1f{key}" if key is not None else str(uuid.uuid4())
-    ctx = Ctx(tx, topics, source, request_id, Store(tx.session, tx.schema), cache=cache)
-    await cmd.handle(ctx, data)
-    answer = Answer(202 if ctx.published else 200, {
-        "status": "accepted" if ctx.published else "unchanged", "type": type_,
-        "source": source, "idempotency_key": key,
-        "events": [p.as_dict() for p in ctx.published]})
+            return await stored(tx, source, key, fp)
+    answer = await run(tx, topics, cmd, data, source=source, key=key,
+                       store=Store(tx.session, tx.schema), cache=cache)
     if key is not None:
         await tx.session.execute(statement(
             "UPDATE {s}.requests SET status = :st, response = CAST(:r AS json) "
             "WHERE source = :s AND request_key = :k", s),
-            {"st": answer.status, "r": json.dumps(answer.body, ensure_ascii=False), "s": source,
-             "k": key})
-    log.info("request applied", type=type_, source=source, events=len(ctx.published))
+            {"st": answer.status, "r": answer_json(answer), "s": source, "k": key})
+    log.info("request applied", type=type_, source=source, events=len(answer.body["events"]))
     return answer
 
 
-async def _stored(tx: Tx, s: str, source: str, key: str, fp: str) -> Answer:
+async def run(tx: Tx, topics: Topics, cmd: Command, data: Any, *, source: str, key: str | None,
+              store: Store, cache: RosterCache | None) -> Answer:
+    """The command's handler on a claimed request; the answer to store and return."""
+    request_id = f"{source}\x1f{key}" if key is not None else str(uuid.uuid4())
+    ctx = Ctx(tx, topics, source, request_id, store, cache=cache)
+    await cmd.handle(ctx, data)
+    return Answer(202 if ctx.published else 200, {
+        "status": "accepted" if ctx.published else "unchanged", "type": cmd.type,
+        "source": source, "idempotency_key": key,
+        "events": [p.as_dict() for p in ctx.published]})
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(answer.body, ensure_ascii=False)
+
+
+async def stored(tx: Tx, source: str, key: str, fp: str) -> Answer:
+    """The answer given the first time (source, key) was applied; Conflict if the body differs."""
     row = (await tx.session.execute(statement(
         "SELECT fingerprint, status, response FROM {s}.requests "
-        "WHERE source = :s AND request_key = :k", s), {"s": source, "k": key})).one()
+        "WHERE source = :s AND request_key = :k", tx.schema), {"s": source, "k": key})).one()
     if row.fingerprint != fp:
         raise Conflict("idempotency_key",
                        f"{key!r} was already used by {source!r} for a different request")

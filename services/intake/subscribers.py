@@ -18,11 +18,11 @@ from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import WithJsonSchema
 
+from services.intake import door_batch
 from services.intake.commands import COMMANDS
 from services.intake.context import NAMESPACE, Topics
 from services.intake.contract.base import DoorMessage
 from services.intake.roster_cache import RosterCache
-from services.intake.submit import apply
 from shared import topics as t
 from shared.messaging.errors import PoisonMessage
 from shared.messaging.pipeline import Pipeline, Tx
@@ -72,8 +72,7 @@ def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
     parsers = {topic: make_parser(door) for topic, door in by_topic.items()}
 
     async def handler(tx: Tx, m: DoorMessage) -> None:
-        await apply(tx, topics, source=m.source, key=m.external_id, type_=m.type,
-                    raw_data=m.data, cache=cache)
+        await door_batch.handle(tx, topics, m, cache)
 
     router = KafkaRouter()
 
@@ -86,7 +85,8 @@ def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
         for rec in raw_batch(msg):
             by_door.setdefault(rec.topic, []).append(rec)
         for topic, recs in by_door.items():
-            await pipeline.process_raw_batch(recs, handler, parsers[topic])
+            await pipeline.process_raw_batch(recs, handler, parsers[topic],
+                                               prepare=door_batch.prepare)
         await msg.ack()
 
     return router

@@ -5,6 +5,8 @@ once. Semantics stay those of Pipeline.process:
 - messages that do not parse are dead-lettered (they never enter the transaction);
 - the inbox insert for the whole batch is one statement; ids already there are skipped, and
   an id twice in one batch is applied once;
+- an optional `prepare(tx, values)` runs first, inside the transaction, with the values about
+  to be applied (not duplicates), so a service can read what the whole batch needs at once;
 - handlers run in log order inside the transaction; their outbox rows are written at the end;
 - any handler error rolls the batch back and the batch is redone one message at a time through
   the single-message path, which dead-letters the poison one and keeps per-case order;
@@ -57,8 +59,11 @@ def _parse(msg: RawMessage, parse) -> tuple[uuid.UUID, str, Any, dict[str, Any]]
     return dedup_id, label, item, {"event_type": label}
 
 
+Prepare = Callable[[Tx, list[Any]], Awaitable[None]]
+
+
 async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[..., Awaitable[None]],
-                        parse) -> list[str]:
+                        parse, prepare: Prepare | None = None) -> list[str]:
     outcomes = ["dead-lettered"] * len(msgs)
     items: list[_Item] = []
     for i, msg in enumerate(msgs):
@@ -80,7 +85,7 @@ async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[.
         attempt += 1
         started = time.perf_counter()
         try:
-            applied = await _apply_all(p, items, handler)
+            applied = await _apply_all(p, items, handler, prepare)
             break
         except asyncio.CancelledError:
             raise
@@ -108,7 +113,7 @@ async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[.
     return outcomes
 
 
-async def _apply_all(p: Pipeline, items: list[_Item], handler) -> set[int]:
+async def _apply_all(p: Pipeline, items: list[_Item], handler, prepare: Prepare | None) -> set[int]:
     applied: set[int] = set()
     async with p._sessions() as session, session.begin():
         fresh = set((await session.execute(
@@ -118,10 +123,14 @@ async def _apply_all(p: Pipeline, items: list[_Item], handler) -> set[int]:
             {"c": p.consumer, "ids": [it.dedup_id for it in items],
              "labels": [it.label for it in items]})).scalars())
         tx = Tx(session, p.schema, p._clock, buffered=True)
+        todo: list[_Item] = []
         for it in items:
-            if it.dedup_id not in fresh:
-                continue
-            fresh.discard(it.dedup_id)  # the same id twice in one batch: apply the first only
+            if it.dedup_id in fresh:
+                fresh.discard(it.dedup_id)  # the same id twice in one batch: apply the first only
+                todo.append(it)
+        if prepare is not None and todo:
+            await prepare(tx, [it.value for it in todo])
+        for it in todo:
             structlog.contextvars.clear_contextvars()
             structlog.contextvars.bind_contextvars(topic=it.msg.topic, partition=it.msg.partition,
                                                    offset=it.msg.offset, **it.context)

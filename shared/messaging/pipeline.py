@@ -27,7 +27,7 @@ from shared.clock import Clock
 from shared.envelope import Envelope, UnknownEventType
 from shared.logs import get_logger
 from shared.messaging.deadletter import RawMessage, publish_dead_letter
-from shared.messaging.batch import process_batch
+from shared.messaging.batch import Prepare, process_batch
 from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
 from shared.messaging.tx import Tx
 from shared.metrics import DEAD_LETTERS, EVENTS_IN, HANDLER_SECONDS, RETRIES
@@ -135,14 +135,16 @@ class Pipeline:
         log.debug("event applied")
         return "applied"
 
-    async def process_batch(self, msgs: list[RawMessage], handler: Handler) -> list[str]:
+    async def process_batch(self, msgs: list[RawMessage], handler: Handler,
+                            prepare: Prepare | None = None) -> list[str]:
         """Apply a batch of envelopes in one transaction (see shared/messaging/batch.py)."""
-        return await process_batch(self, msgs, handler, None)
+        return await process_batch(self, msgs, handler, None, prepare)
 
     async def process_raw_batch(self, msgs: list[RawMessage],
                                 handler: Callable[[Tx, T], Awaitable[None]],
-                                parse: Callable[[bytes], tuple[uuid.UUID, str, T]]) -> list[str]:
-        return await process_batch(self, msgs, handler, parse)
+                                parse: Callable[[bytes], tuple[uuid.UUID, str, T]],
+                                prepare: Prepare | None = None) -> list[str]:
+        return await process_batch(self, msgs, handler, parse, prepare)
 
     async def _dead_letter(self, msg: RawMessage, exc: BaseException, attempts: int) -> None:
         reason = exc.reason if isinstance(exc, PoisonMessage) else str(exc)

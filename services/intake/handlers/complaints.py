@@ -30,7 +30,7 @@ async def file_complaint(ctx: Ctx, cmd: c.ComplaintFiledIn) -> None:
     against = cmd.against_leadership
     if against is None:  # decided from the roster as of the filing date (一岗双责 holders)
         against = person is not None and is_leadership(
-            await ctx.store.appointments(cmd.target_unit_id), person["person_id"],
+            await ctx.appointments(cmd.target_unit_id), person["person_id"],
             cmd.target_unit_id, local(cmd.filed_at).date())
     existing = await ctx.store.complaint(cmd.complaint_id)
     x, events = rules.file(existing, cmd, against)

@@ -40,6 +40,7 @@ async def appoint(ctx: Ctx, cmd: AppointmentIn) -> None:
         cmd.person_id, cmd.unit_id, cmd.role, cmd.effective_from, cmd.effective_to))
     if not changed:
         return
+    ctx.forget("appointments", cmd.unit_id)
     await ctx.publish(ctx.topics.roster, PersonAppointed(**cmd.model_dump()), key=cmd.unit_id,
                       occurred_at=ctx.now(), unit_id=cmd.unit_id,
                       correlation=case_correlation("unit", cmd.unit_id))
