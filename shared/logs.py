@@ -30,7 +30,10 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # The level check first: a debug line in a hot path costs nothing at INFO (the chain,
+        # masking included, would otherwise run and the stdlib logger drop the result).
+        processors=[structlog.stdlib.filter_by_level, *shared,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
