@@ -178,3 +178,32 @@ async def clone_open_deadlines(b: Bench, n: int) -> None:
     await b.sql(f"INSERT INTO deadlines.deadlines ({', '.join(cols)}) SELECT {sel} FROM "
                 f"deadlines.deadlines, generate_series(1, $1) g WHERE subject_id = $2", n, ext)
     await b.sql("ANALYZE deadlines.deadlines")
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_snapshot(services: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each service process, the Kafka broker and all PostgreSQL
+    processes (backends included) — where the machine's two cores go."""
+    out = {name: _cpu_s(pid) for name, pid in services.items()}
+    out["kafka"] = out["postgres"] = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            comm = (proc / "comm").read_text().strip()
+            cmdline = (proc / "cmdline").read_bytes() if comm == "java" else b""
+        except OSError:
+            continue
+        if comm == "postgres":
+            out["postgres"] += _cpu_s(int(proc.name))
+        elif b"kafka.Kafka" in cmdline:
+            out["kafka"] += _cpu_s(int(proc.name))
+    return out

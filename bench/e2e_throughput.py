@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline_bare_loop import run_baseline  # noqa: E402
-from bench.e2e_support import (Bench, clone_open_deadlines, county_facts, door_message,  # noqa: E402
-                               intake_ids)
+from bench.e2e_support import (Bench, clone_open_deadlines, county_facts, cpu_snapshot,  # noqa: E402
+                               door_message, intake_ids)
 from tests.support.infra import locate  # noqa: E402
 
 
@@ -65,6 +65,7 @@ async def latency(b: Bench, rate: float, seconds: float) -> dict:
 
 async def throughput(b: Bench, n: int) -> dict:
     exts = []
+    cpu0 = cpu_snapshot(b.pids())
     t0 = time.time()
     for i in range(n):
         ext, data = complaint(i, "tp", b.units[i % len(b.units)])
@@ -75,9 +76,11 @@ async def throughput(b: Bench, n: int) -> dict:
     published = time.time() - t0
     files = await b.wait_notices(set(exts), timeout=170)
     last = max(files.values()) - t0
+    cpu1 = cpu_snapshot(b.pids())
     stages = await b.stage_done_times(exts, t0)
     return {"events": n, "publish_s": round(published, 2), "elapsed_s": round(last, 1),
-            "events_per_s": round(n / last), **stages}
+            "events_per_s": round(n / last), **stages,
+            "cpu_ms_per_event": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / n, 3) for k in cpu1}}
 
 
 async def main() -> None:
@@ -99,7 +102,7 @@ async def main() -> None:
     try:
         b.units = await b.load_roster(county_facts(args.units))
         await clone_open_deadlines(b, args.open_deadlines)
-        out = {"units": args.units, "db_tls": not args.no_db_tls, "db_tls": not args.no_db_tls, "open_deadlines": args.open_deadlines,
+        out = {"units": args.units, "db_tls": not args.no_db_tls, "open_deadlines": args.open_deadlines,
                "latency": await latency(b, args.rate, args.seconds),
                "throughput": await throughput(b, args.events)}
         b.pids()  # for bench/profile_e2e.py
