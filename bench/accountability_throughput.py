@@ -1,6 +1,6 @@
 """Faults per second end to end through the accountability service, against a bare loop.
 
-    uv run python bench/accountability_throughput.py [--events 2000] [--units 40]
+    uv run python bench/accountability_throughput.py [--events 2000] [--units 40] [--statements]
 
 Service: the real subscriber → pipeline (inbox, handler, outbox in one transaction) → relay,
 in this process, on a fresh schema and fresh topics (1 partition each, so the fault events
@@ -8,6 +8,9 @@ arrive in business order, as they do live). N fault-producing events of a seeded
 published; the clock stops when the last MeasureDecided lands on the output topic.
 Baseline, same broker and database, same N: aiokafka consume → asyncpg INSERT → aiokafka
 produce, no inbox, no rules, no outbox — the floor the infrastructure allows on this machine.
+With --statements: instead, the SQL statements per event (the deterministic figure), counted
+on the pipeline fed directly (batches of 500, no broker): the same fault events, then as many
+complaint.filed events (which accountability only acknowledges).
 Needs Kafka and PostgreSQL (`bash deploy/infra.sh up`)."""
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
 from shared.logs import configure_logging  # noqa: E402
 from tests.integration.accountability.campaign import generate  # noqa: E402
-from tests.integration.accountability.harness import start_service  # noqa: E402
+from tests.integration.accountability.harness import env, start_service  # noqa: E402
+from tests.integration.accountability.statements import counting, direct  # noqa: E402
 from tests.support.infra import locate  # noqa: E402
 from tests.support.kafka import TopicReader, create_topics, unique  # noqa: E402
 
@@ -107,16 +111,48 @@ async def bench_bare(infra, n: int) -> float:
         await conn.close()
 
 
+async def count_statements(infra, n: int, units: int) -> None:
+    from shared.events.complaints import ComplaintFiled
+
+    d = await direct(infra.database_url)
+    try:
+        c = generate(n, seed=42, units=units)
+        await d.seed_roster(c.roster, datetime(2026, 1, 1, tzinfo=timezone.utc))
+        events = [e for _, e in c.events if e.event_type != "fault.exemption_granted"]
+        events = list({e.event_id: e for e in events}.values())
+        at = datetime(2026, 3, 2, 1, tzinfo=timezone.utc)
+        filed = [env(ComplaintFiled(
+            complaint_id=f"CF{i}", channel="web", filed_at=at, complainant={"name": "张三"},
+            target_unit_id="U01", against_leadership=False, category="four_difficulties",
+            description="门难进", routed_to="U01", dispatched_at=at), f"CF{i}", at)
+            for i in range(len(events))]
+        for label, topic, batch in (("fault events", "deadlines", events),
+                                    ("complaint.filed", "complaints", filed)):
+            t0 = time.perf_counter()
+            with counting(d.engine) as counted:
+                await d.feed(topic, batch)
+            took = time.perf_counter() - t0
+            print(f"{label}: {len(batch)} events, {counted.statements} statements = "
+                  f"{counted.statements / len(batch):.3f} per event; {took / len(batch) * 1e3:.2f} "
+                  "ms per event in the pipeline")
+    finally:
+        await d.close()
+
+
 async def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=int, default=2000)
     p.add_argument("--units", type=int, default=40)
+    p.add_argument("--statements", action="store_true", help="count SQL statements per event")
     args = p.parse_args()
     configure_logging("bench", "WARNING", "console")
     logging.getLogger("faststream").setLevel(logging.WARNING)
     infra, _, why = locate()
     if infra is None:
         sys.exit(why)
+    if args.statements:
+        await count_statements(infra, args.events, args.units)
+        return
     faults, measures, t_svc = await bench_service(infra, args.events, args.units)
     t_bare = await bench_bare(infra, args.events)
     print(f"accountability service: {args.events} source events → {faults} faults, "

@@ -10,19 +10,18 @@ order — which is why a replay of the log gives exactly what the service decide
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date
-
-from sqlalchemy import text
 
 from shared.envelope import Envelope
 from shared.logs import get_logger
-from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Tx
 
-from . import events_out, store
+from . import events_out
+from .batch_state import BatchState
 from .domain import Fault, Measure, RuleBook, apply_appeal, decide, period_of, score_units
 from .domain.history import months_before
+from .store import StoredMeasure
+from .unit_log import UnitLog
 from .wiring import Deps
 
 SortKey = tuple[date, str]
@@ -36,59 +35,30 @@ def outcome(m: Measure) -> tuple:
     return (m.code, m.points, m.explanation.rule_id, m.explanation.aggravated)
 
 
-class RuleBookNotLoaded(TimeoutError):
-    """No rule book stored yet (the service is starting): like a database outage, the pipeline
-    retries until it ends instead of dead-lettering good events."""
-
-
-async def books(tx: Tx, deps: Deps) -> Callable[[date], RuleBook]:
-    """day -> the rule book in force that day; refuses (dead letter) a day before any book."""
-    chooser = await deps.rulebooks.snapshot(tx.session, tx.schema)
-    if not chooser:
-        raise RuleBookNotLoaded("no rule book stored yet")
-
-    def on(day: date) -> RuleBook:
-        try:
-            return chooser.on(day)
-        except LookupError as exc:
-            raise Rejected(str(exc), code="no_rulebook") from None
-    return on
-
-
-async def book_on(tx: Tx, deps: Deps, day: date) -> RuleBook:
-    return (await books(tx, deps))(day)
-
-
-async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key: SortKey) -> None:
-    s, schema = tx.session, tx.schema
-    book_for = await books(tx, deps)
-    book = book_for(from_key[0])
+async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id: str,
+                    from_key: SortKey) -> None:
+    """Decide again from `from_key` on, over what `st` holds for the unit (read once per batch,
+    see batch_state.py); stage the differences and publish them."""
+    book = st.book_on(from_key[0])
     window = max(book.repeat.window_months, book.dual_duty.window_months)
-    scope = unit_id
-    if book.repeat.scope == "person":  # a person's faults may span units: decide over all
-        scope = None
-        await s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{schema}:faults"})
-    logged = await store.unit_faults_since(s, schema, scope, months_before(from_key[0], window))
-    logged.sort(key=lambda lf: lf.fault.sort_key)
-    affected = [lf for lf in logged if lf.fault.sort_key >= from_key]
+    scope = unit_id if book.repeat.scope == "unit" else None  # a person's faults span units
+    held = await st.ensure_log(unit_id, st.log_after(from_key[0]))
+    logged = held.since(months_before(from_key[0], window), scope)
+    affected = [e for e in logged if e.fault.sort_key >= from_key]
     # A prior fault all of whose measures are frozen or revoked no longer counts; leaving it out
     # is what decide() would conclude from its measures, at a fraction of the cost.
-    history: list[Fault | Measure] = [lf.fault for lf in logged
-                                      if lf.fault.sort_key < from_key and not lf.discounted]
-    stored, appeals = await store.measures_of_faults(s, schema, [lf.fault.id for lf in affected])
-    by_fault: dict[uuid.UUID, dict[uuid.UUID, store.StoredMeasure]] = {}
-    for sm in stored.values():
-        by_fault.setdefault(sm.measure.fault_id, {})[sm.measure.id] = sm
+    history: list[Fault | Measure] = [e.fault for e in logged
+                                      if e.fault.sort_key < from_key and not e.discounted]
     touched: dict[tuple[str, str], uuid.UUID] = {}
 
-    for lf in affected:
-        fault = lf.fault
-        fbook = book_for(fault.occurred_on)
-        decided = [apply_appeal(m, appeals[m.id], fbook) if m.id in appeals else m
-                   for m in decide(fault, history, fbook, lambda _u, _d, who=lf.leader_id: who)]
+    for entry in affected:
+        fault = entry.fault
+        fbook = st.book_on(fault.occurred_on)
+        decided = [apply_appeal(m, held.appeals[m.id], fbook) if m.id in held.appeals else m
+                   for m in decide(fault, history, fbook, lambda _u, _d, who=entry.leader_id: who)]
         history.append(fault)
         history.extend(decided)
-        old = by_fault.get(fault.id, {})
+        old = dict(entry.measures)
         for m in decided:
             prev = old.pop(m.id, None)
             if prev is not None and not prev.superseded and prev.measure == m:
@@ -96,13 +66,13 @@ async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key:
             changed = prev is None or prev.superseded or outcome(prev.measure) != outcome(m)
             revision = 0 if prev is None else prev.revision + changed
             decided_at = cause.occurred_at if changed else prev.decided_at
-            await store.save_measure(s, schema, m, period=period_of(m.occurred_on, fbook),
-                                     revision=revision, superseded=False, decided_at=decided_at)
-            touched.setdefault((m.unit_id, period_of(m.occurred_on, fbook)), m.id)
+            period = period_of(m.occurred_on, fbook)
+            st.save_measure(StoredMeasure(m, revision, False, decided_at, period))
+            touched.setdefault((m.unit_id, period), m.id)
             if changed:
-                log.info("measure decided", measure=m.code, measure_id=str(m.id),
-                         person_id=m.person_id, fault_id=str(fault.id), revision=revision,
-                         rule_id=m.explanation.rule_id, points=m.points)
+                log.debug("measure decided", measure=m.code, measure_id=str(m.id),
+                          person_id=m.person_id, fault_id=str(fault.id), revision=revision,
+                          rule_id=m.explanation.rule_id, points=m.points)
                 await tx.emit(deps.topics.accountability, events_out.measure_decided(
                     m, revision=revision, superseded=False, decided_at=decided_at, cause=cause))
                 had_clock = prev is not None and prev.measure.rectification_working_days
@@ -113,25 +83,24 @@ async def reconcile(tx: Tx, deps: Deps, cause: Envelope, unit_id: str, from_key:
             if prev.superseded:
                 continue
             m = prev.measure
-            await store.save_measure(s, schema, m, period=period_of(m.occurred_on, fbook),
-                                     revision=prev.revision + 1, superseded=True,
-                                     decided_at=cause.occurred_at)
-            touched.setdefault((m.unit_id, period_of(m.occurred_on, fbook)), m.id)
+            period = period_of(m.occurred_on, fbook)
+            st.save_measure(StoredMeasure(m, prev.revision + 1, True, cause.occurred_at, period))
+            touched.setdefault((m.unit_id, period), m.id)
             await tx.emit(deps.topics.accountability, events_out.measure_decided(
                 m, revision=prev.revision + 1, superseded=True, decided_at=cause.occurred_at,
                 cause=cause))
-    await rescore(tx, deps, cause, touched, book)
+    await rescore(tx, deps, st, held, cause, touched, book)
 
 
-async def rescore(tx: Tx, deps: Deps, cause: Envelope, touched: dict[tuple[str, str], uuid.UUID],
-                  book: RuleBook) -> None:
-    """Recompute each touched (unit, period) with the domain's scoring; publish what changed."""
-    s, schema = tx.session, tx.schema
+async def rescore(tx: Tx, deps: Deps, st: BatchState, held: UnitLog, cause: Envelope,
+                  touched: dict[tuple[str, str], uuid.UUID], book: RuleBook) -> None:
+    """Recompute each touched (unit, period) with the domain's scoring; publish what changed.
+    The log holds every measure of those periods (batch_state.log_after reads whole years)."""
+    await st.ensure_scores(u for u, _ in touched)
     for (unit_id, period), measure_id in sorted(touched.items()):
-        rows = await store.scored_measures(s, schema, unit_id, period)
-        [us] = score_units(rows, book, [unit_id], [period])  # type: ignore[arg-type]
-        if not await store.save_score(s, schema, unit_id, period, us.score, us.confirmed_score,
-                                      us.provisional, book.version):
+        [us] = score_units(held.live_measures(unit_id, period), book, [unit_id], [period])
+        if not st.save_score(unit_id, period, (us.score, us.confirmed_score, us.provisional),
+                             book.version):
             continue  # unchanged
         await tx.emit(deps.topics.accountability, events_out.score_changed(
             unit_id, period, us.score, us.confirmed_score, measure_id, cause))

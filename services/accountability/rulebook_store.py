@@ -82,10 +82,19 @@ class RuleBookCache:
         return await self.in_force_on(session, schema, date.max)
 
 
+class RuleBookNotLoaded(TimeoutError):
+    """No rule book stored yet (the service is starting): like a database outage, the pipeline
+    retries until it ends instead of dead-lettering good events."""
+
+
 class BookChooser:
     def __init__(self, books: list[RuleBook]) -> None:
         # Same order as RuleBookRegistry: latest effective_from, then the later version.
         self._books = sorted(books, key=lambda b: (b.effective_from, b.version), reverse=True)
+
+    @property
+    def books(self) -> list[RuleBook]:
+        return list(self._books)
 
     def __bool__(self) -> bool:
         return bool(self._books)

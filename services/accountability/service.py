@@ -8,21 +8,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import text
-
 from shared.clock import local
 from shared.envelope import Envelope
 from shared.logs import get_logger
 from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Tx
 
-from . import events_out, roster, store
+from . import events_out, store
+from .batch_state import BatchState, state_of
 from .domain import (
     AppealError, AppealRuling, Exemption, ExemptionReason, Fault, derive_severity, file_appeal,
     rule_on_appeal,
 )
 from .domain.vocabulary import Role
-from .reconcile import book_on, reconcile
+from .reconcile import reconcile
 from .sources import FaultDraft
 from .wiring import Deps
 
@@ -30,9 +29,10 @@ log = get_logger(__name__)
 
 
 async def record_fault(tx: Tx, deps: Deps, env: Envelope, draft: FaultDraft) -> None:
-    s, schema = tx.session, tx.schema
-    await roster.lock_unit(s, schema, draft.unit_id)
-    if await store.subject_recorded(s, schema, draft.subject_key):
+    st = await state_of(tx, deps)
+    await st.load(**needs(draft))  # nothing to read when prepare read it for the batch
+    st.unit_name(draft.unit_id)  # registered (and locked: its faults count against each other)
+    if draft.subject_key in st.keys_recorded:
         # e.g. the late completion of a deadline whose red card is already a fault
         log.info("lapse already recorded as a fault", subject_key=draft.subject_key)
         return
@@ -40,68 +40,75 @@ async def record_fault(tx: Tx, deps: Deps, env: Envelope, draft: FaultDraft) -> 
     responsible = dict(draft.responsible)
     if Role.HANDLER not in responsible:
         # Nobody named: the unit's liaison (联络员) answers for unit-level lapses.
-        liaison = await roster.holder_on(s, schema, draft.unit_id, "liaison", day)
+        liaison = st.holder_on(draft.unit_id, "liaison", day)
         if liaison is None:
             raise Rejected(f"{draft.kind.value} for unit {draft.unit_id!r} on {day.isoformat()} "
                            "names no handler and the unit has no liaison in post that day",
                            code="no_responsible_person")
         responsible[Role.HANDLER] = liaison
-    await roster.require_persons(s, schema, responsible.values())
+    await st.load(persons=responsible.values())  # the liaison, when prepare could not know
+    st.require_persons(responsible.values())
     fault = Fault.from_source(
         kind=draft.kind, source_event_id=str(env.event_id), unit_id=draft.unit_id,
         occurred_on=day, category=draft.category, severity=draft.severity,
         responsible=responsible, evidence=draft.evidence, working_days=draft.working_days,
         calendar_version=draft.calendar_version,
-        exemption=await store.exemption_for(s, schema, draft.subject_id, draft.unit_id))
-    await store.insert_fault(s, schema, fault, subject_key=draft.subject_key,
-                             subject_id=draft.subject_id, cause=env,
-                             leader_id=await _leader(tx, draft.unit_id, day))
-    log.info("fault recorded", fault_id=str(fault.id), kind=fault.kind.value,
-             subject_id=draft.subject_id, exempt=fault.exemption is not None)
+        exemption=st.exemption_for(draft.subject_id, draft.unit_id))
+    await st.ensure_log(draft.unit_id, st.log_after(day))
+    st.add_fault(fault, subject_key=draft.subject_key, subject_id=draft.subject_id, cause=env,
+                 leader_id=_leader(st, draft.unit_id, day))
+    log.debug("fault recorded", fault_id=str(fault.id), kind=fault.kind.value,
+              subject_id=draft.subject_id, exempt=fault.exemption is not None)
     await tx.emit(deps.topics.accountability, events_out.fault_recorded(
-        fault, await _severity(tx, deps, fault), env))
-    await reconcile(tx, deps, env, fault.unit_id, fault.sort_key)
+        fault, derive_severity(fault, st.book_on(fault.occurred_on))[0].value, env))
+    await reconcile(tx, deps, st, env, fault.unit_id, fault.sort_key)
+    await st.end_of_message()
 
 
-async def _severity(tx: Tx, deps: Deps, fault: Fault) -> str:
-    return derive_severity(fault, await book_on(tx, deps, fault.occurred_on))[0].value
+def needs(draft: FaultDraft) -> dict:
+    """What deciding `draft` reads besides the unit's log (BatchState.load's arguments)."""
+    return {"units": [draft.unit_id], "terms": True, "persons": draft.responsible.values(),
+            "keys": [draft.subject_key], "subjects": [draft.subject_id]}
 
 
-async def _leader(tx: Tx, unit_id: str, day) -> str | None:
+def _leader(st: BatchState, unit_id: str, day) -> str | None:
     """The leader in post that day, fixed by the first fault of that unit and day, so every
     fault of one (unit, day) names the same leader (replay looks leaders up by unit and day)."""
-    s, schema = tx.session, tx.schema
-    first = (await s.execute(text(
-        f'SELECT leader_id FROM "{schema}".faults WHERE unit_id = :u AND occurred_on = :d '
-        "ORDER BY seq LIMIT 1"), {"u": unit_id, "d": day})).first()
+    first = st.log(unit_id).first_of_day(unit_id, day)
     if first is not None:
         return first.leader_id
-    return await roster.holder_on(s, schema, unit_id, "leader", day)
+    return st.holder_on(unit_id, "leader", day)
 
 
 async def exempt(tx: Tx, deps: Deps, env: Envelope, *, subject_id: str, unit_id: str,
                  reason: str, note: str) -> None:
-    s, schema = tx.session, tx.schema
-    await roster.lock_unit(s, schema, unit_id)
+    st = await state_of(tx, deps)
+    await st.write_through()
+    await st.load(units=[unit_id])
+    st.unit_name(unit_id)
     exemption = Exemption(reason=ExemptionReason(reason), note=note)
-    await store.record_exemption(s, schema, subject_id, unit_id, exemption, env.event_id)
-    for fault in await store.faults_of_subject(s, schema, subject_id, unit_id):
+    await store.record_exemption(tx.session, tx.schema, subject_id, unit_id, exemption, env.event_id)
+    for fault in await store.faults_of_subject(tx.session, tx.schema, subject_id, unit_id):
         if fault.is_exempt:
             continue
+        await st.write_through()  # the previous fault's decisions, before this one changes
         cleared = fault.model_copy(update={"exemption": exemption})
-        await store.update_fault(s, schema, cleared)
+        await store.update_fault(tx.session, tx.schema, cleared)
         await tx.emit(deps.topics.accountability, events_out.fault_recorded(
-            cleared, await _severity(tx, deps, cleared), env))
-        await reconcile(tx, deps, env, unit_id, cleared.sort_key)
+            cleared, derive_severity(cleared, st.book_on(cleared.occurred_on))[0].value, env))
+        await reconcile(tx, deps, st, env, unit_id, cleared.sort_key)
+    await st.end_of_message()
 
 
 async def lodge_appeal(tx: Tx, deps: Deps, env: Envelope, *, appeal_id: str, measure_id: str,
                        person_id: str, lodged_at: datetime, grounds: str) -> None:
-    s, schema = tx.session, tx.schema
-    await roster.lock_unit(s, schema, (await _measure(tx, measure_id)).measure.unit_id)
+    st = await state_of(tx, deps)
+    await st.write_through()
+    await _lock(st, (await _measure(tx, measure_id)).measure.unit_id)
     sm = await _measure(tx, measure_id)  # again, under the unit's lock
-    await roster.require_persons(s, schema, [person_id])
-    book = await book_on(tx, deps, sm.measure.occurred_on)
+    await st.load(persons=[person_id])
+    st.require_persons([person_id])
+    book = st.book_on(sm.measure.occurred_on)
     try:
         frozen = file_appeal(sm.measure, appellant=person_id,
                              notified_on=local(sm.decided_at).date(),
@@ -109,31 +116,41 @@ async def lodge_appeal(tx: Tx, deps: Deps, env: Envelope, *, appeal_id: str, mea
                              working_days_between=deps.calendar.between)
     except AppealError as exc:
         raise Rejected(f"appeal {appeal_id} refused: {exc}", code="appeal_refused") from None
-    await store.save_appeal(s, schema, appeal_id, sm.measure.id, frozen.appeal)
-    await reconcile(tx, deps, env, sm.measure.unit_id, await _fault_key(tx, sm.measure.fault_id))
+    await store.save_appeal(tx.session, tx.schema, appeal_id, sm.measure.id, frozen.appeal)
+    await reconcile(tx, deps, st, env, sm.measure.unit_id,
+                    await _fault_key(tx, sm.measure.fault_id))
+    await st.end_of_message()
 
 
 async def decide_appeal(tx: Tx, deps: Deps, env: Envelope, *, appeal_id: str, measure_id: str,
                         decision: str, reduced_to: str | None, decided_at: datetime,
                         reason: str) -> None:
-    s, schema = tx.session, tx.schema
-    found = await store.appeal_row(s, schema, appeal_id)
+    st = await state_of(tx, deps)
+    await st.write_through()
+    found = await store.appeal_row(tx.session, tx.schema, appeal_id)
     if found is None or str(found[0]) != measure_id:
         raise Rejected(f"appeal {appeal_id} on measure {measure_id} was never lodged",
                        code="unknown_appeal")
-    await roster.lock_unit(s, schema, (await _measure(tx, measure_id)).measure.unit_id)
+    await _lock(st, (await _measure(tx, measure_id)).measure.unit_id)
     sm = await _measure(tx, measure_id)  # again, under the unit's lock
-    book = await book_on(tx, deps, sm.measure.occurred_on)
+    book = st.book_on(sm.measure.occurred_on)
     try:
         ruled = rule_on_appeal(sm.measure, ruling=AppealRuling(decision),
                                ruled_on=local(decided_at).date(), reason=reason, rulebook=book,
                                reduced_to=reduced_to)
     except AppealError as exc:
         raise Rejected(f"ruling on appeal {appeal_id} refused: {exc}", code="appeal_refused") from None
-    await store.save_appeal(s, schema, appeal_id, sm.measure.id, ruled.appeal)
-    await reconcile(tx, deps, env, sm.measure.unit_id, await _fault_key(tx, sm.measure.fault_id))
+    await store.save_appeal(tx.session, tx.schema, appeal_id, sm.measure.id, ruled.appeal)
+    await reconcile(tx, deps, st, env, sm.measure.unit_id,
+                    await _fault_key(tx, sm.measure.fault_id))
     await tx.emit(deps.topics.accountability,
                   events_out.appeal_ruled(appeal_id, ruled, decision, reduced_to, env))
+    await st.end_of_message()
+
+
+async def _lock(st: BatchState, unit_id: str) -> None:
+    await st.load(units=[unit_id])
+    st.unit_name(unit_id)
 
 
 async def _measure(tx: Tx, measure_id: str) -> store.StoredMeasure:

@@ -109,6 +109,7 @@ class StoredMeasure:
     revision: int
     superseded: bool
     decided_at: datetime
+    period: str = ""  # filled where the caller scores from memory (see fault_log_view)
 
 
 async def measures_of_faults(

@@ -1,4 +1,5 @@
-"""Thin faststream subscriber: a batch of raw messages → pipeline.process_batch(handler) → ack.
+"""Thin faststream subscriber: a batch of raw messages → pipeline.process_batch(handler,
+prepare) → ack.
 
 One consumer reads every source topic (one group member, so start-up is one rebalance, not six,
 and a unit's events from different topics are handled one at a time). Topic names come from
@@ -9,6 +10,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from shared.messaging.batch import Prepare
 from shared.messaging.pipeline import Handler, Pipeline
 from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
@@ -18,10 +20,10 @@ GROUP = "accountability"
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group: str = GROUP) -> None:
+             group: str = GROUP, prepare: Prepare | None = None) -> None:
     # faststream refuses concurrent workers with manual commits over several topics; one
     # consumer it is (decisions about a unit are serialised by its row lock anyway).
     @broker.subscriber(*topics.sources, **at_least_once_batch(group))
     async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        await pipeline.process_batch(raw_batch(msg), handler)
+        await pipeline.process_batch(raw_batch(msg), handler, prepare)
         await msg.ack()

@@ -45,8 +45,19 @@ def in_window(fault: Fault, prior: list[Fault], window_months: int) -> list[Faul
     return [f for f in prior if f.occurred_on > start]
 
 
+_REFS: dict[tuple, FaultRef] = {}
+
+
 def ref(fault: Fault) -> FaultRef:
-    return FaultRef(
-        fault_id=fault.id, kind=fault.kind, occurred_on=fault.occurred_on,
-        category=fault.category, evidence=fault.evidence,
-    )
+    # Every decision names the earlier faults it counted (tens per fault with a 12-month
+    # window); building each reference anew was the largest cost of deciding. A reference is
+    # a pure function of these fields, so equal fields share one (frozen) instance.
+    key = (fault.id, fault.kind, fault.occurred_on, fault.category, fault.evidence)
+    found = _REFS.get(key)
+    if found is None:
+        if len(_REFS) > 200_000:  # bounded: a long-running service sees every fault once
+            _REFS.clear()
+        found = _REFS[key] = FaultRef(
+            fault_id=fault.id, kind=fault.kind, occurred_on=fault.occurred_on,
+            category=fault.category, evidence=fault.evidence)
+    return found

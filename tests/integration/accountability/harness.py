@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.accountability import subscribers
-from services.accountability.handlers import make_handler
+from services.accountability.handlers import make_handler, make_prepare
 from services.accountability.main import SERVICE
 from services.accountability.rulebook_store import store_rulebook
 from services.accountability.settings import AccountabilitySettings
@@ -131,7 +131,8 @@ async def start_service(bootstrap: str, dsn: str, *, partitions: int = 2,
                         dead_letter_topic=dlq, backoff_s=0.01, backoff_max_s=0.5)
     deps = Deps(topics=topics, calendar=deadlines_calendar(AccountabilitySettings().calendar_dir))
     broker = KafkaBroker(bootstrap)
-    subscribers.register(broker, pipeline, make_handler(deps), topics, group=f"acc-{tag}")
+    subscribers.register(broker, pipeline, make_handler(deps), topics, group=f"acc-{tag}",
+                         prepare=make_prepare(deps))
     relay_task = asyncio.create_task(relay.run())
     await broker.start()
     h = Harness(bootstrap, dsn, schema, topics, dlq, engine)
