@@ -1,120 +1,177 @@
 """notify's own projections, kept from the events it consumes: the roster (units, people and
-their effective-dated roles), complainants' contacts and measures. SQL only, no rules.
+their effective-dated roles), complainants' contacts and measures — as one consumer transaction
+sees and changes them.
 
 "A person's channels and addresses come from the roster as of today": contacts are read when a
-notice is planned, and the role holders are those whose appointment covers today's local date."""
+notice is planned, and the role holders are those whose appointment covers today's local date.
+
+Cost per batch, not per event: the roster is read from the in-memory copy (roster.py), checked
+once per transaction; complaints and measures a batch asks for are read in one query each
+(`prefetch`); every write (projections and notices) is staged and goes out in one executemany
+per statement before the commit (staging.py, through the kernel's `Tx.before_commit`). What a
+transaction staged is read back from the stage, so a later event of the same batch sees it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import TextClause
 
 from shared.events.complaints import ComplaintFiled
 from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegistered
+from shared.messaging.pipeline import Tx
 
+from . import store
+from .roster import Person, Roster, RosterCache, Unit
+from .staging import Staged
+from .store import sql
 
-@dataclass(frozen=True)
-class Person:
-    person_id: str
-    name: str
-    unit_id: str
-    phone: str | None = None
-    email: str | None = None
+__all__ = ["Directory", "Person", "RosterCache", "Unit"]
 
+_SCRATCH = "notify.directory"
 
-@dataclass(frozen=True)
-class Unit:
-    unit_id: str
-    name: str
-    active: bool = True
+UPSERT_UNIT = ("INSERT INTO {s}.units (unit_id, name, active) VALUES (:u, :n, :a) "
+               "ON CONFLICT (unit_id) DO UPDATE SET name = :n, active = :a")
+# A re-registration carries the person's current contacts: it replaces the old ones.
+UPSERT_PERSON = ("INSERT INTO {s}.people (person_id, name, unit_id, phone, email) "
+                 "VALUES (:p, :n, :u, :ph, :em) ON CONFLICT (person_id) DO UPDATE "
+                 "SET name = :n, unit_id = :u, phone = :ph, email = :em")
+UPSERT_APPOINTMENT = (
+    "INSERT INTO {s}.appointments (person_id, unit_id, role, effective_from, effective_to) "
+    "VALUES (:p, :u, :r, :f, :t) ON CONFLICT (person_id, unit_id, role, effective_from) "
+    "DO UPDATE SET effective_to = :t")
+ROSTER_CHANGED = "UPDATE {s}.roster_version SET token = :t"
+INSERT_COMPLAINT = ("INSERT INTO {s}.complaints (complaint_id, name, phone, email, routed_to) "
+                    "VALUES (:c, :n, :ph, :em, :r) ON CONFLICT (complaint_id) DO NOTHING")
+UPSERT_MEASURE = ("INSERT INTO {s}.measures (measure_id, measure, revision) VALUES (:m, :c, :r) "
+                  "ON CONFLICT (measure_id) DO UPDATE SET measure = :c, revision = :r "
+                  "WHERE {s}.measures.revision < :r")
 
 
 class Directory:
-    """The projections of one service schema, used inside the caller's transaction."""
+    """The projections inside one consumer transaction. Get it with `Directory.of(tx, cache)`:
+    one per transaction, shared by the handler calls of a batch."""
 
-    def __init__(self, session: AsyncSession, schema: str) -> None:
-        self._s, self._schema = session, schema
+    def __init__(self, tx: Tx, roster: Roster, cache: RosterCache) -> None:
+        self._tx, self._schema, self.roster, self._cache = tx, tx.schema, roster, cache
+        self._staged = Staged()
+        self._roster_written = False
+        self._complaints: dict[str, tuple[Person, str]] = {}  # staged in this transaction
+        self._measures: dict[str, tuple[str, int]] = {}  # staged: measure id → (code, revision)
+        # Read ahead for the batch (prefetch): id → the stored row, None if there is none.
+        self._stored_complaints: dict[str, tuple[Person, str] | None] = {}
+        self._stored_measures: dict[str, tuple[str, int] | None] = {}
 
-    async def _exec(self, sql: str, **params):
-        return await self._s.execute(text(sql.replace("{s}", f'"{self._schema}"')), params)
+    @classmethod
+    async def of(cls, tx: Tx, cache: RosterCache) -> Directory:
+        """The transaction's directory, made on first use. In a batch (a buffered Tx) its
+        writes go out when the pipeline flushes the Tx before committing; alone, the handler
+        calls `flush` itself (the one-message path does not flush the Tx's hooks)."""
+        found = tx.scratch.get(_SCRATCH)
+        if found is None:
+            found = tx.scratch[_SCRATCH] = cls(tx, await cache.current(tx.session, tx.schema),
+                                               cache)
+            if tx.buffered:
+                tx.before_commit(found.flush)
+        return found
 
-    # --- projection updates -------------------------------------------------------------
-    async def save_unit(self, e: UnitRegistered) -> None:
-        await self._exec("INSERT INTO {s}.units (unit_id, name, active) VALUES (:u, :n, :a) "
-                         "ON CONFLICT (unit_id) DO UPDATE SET name = :n, active = :a",
-                         u=e.unit_id, n=e.name, a=e.active)
+    async def flush(self) -> None:
+        await self._staged.write(self._tx.session)
 
-    async def save_person(self, e: PersonRegistered) -> None:
-        # A re-registration carries the person's current contacts: it replaces the old ones.
-        await self._exec(
-            "INSERT INTO {s}.people (person_id, name, unit_id, phone, email) "
-            "VALUES (:p, :n, :u, :ph, :em) ON CONFLICT (person_id) DO UPDATE "
-            "SET name = :n, unit_id = :u, phone = :ph, email = :em",
-            p=e.person_id, n=e.name, u=e.unit_id, ph=e.phone, em=e.email)
+    async def prefetch(self, complaint_ids: list[str], measure_ids: list[str]) -> None:
+        """Read the stored complaints and measures the batch's events name, one query each."""
+        if complaint_ids:
+            rows = await self._tx.session.execute(self._sql(
+                "SELECT complaint_id, name, phone, email, routed_to FROM {s}.complaints "
+                "WHERE complaint_id = ANY(:ids)"), {"ids": complaint_ids})
+            self._stored_complaints = dict.fromkeys(complaint_ids)
+            for r in rows:
+                self._stored_complaints[r.complaint_id] = (
+                    _complainant(r.complaint_id, r.name, r.phone, r.email), r.routed_to)
+        if measure_ids:
+            rows = await self._tx.session.execute(self._sql(
+                "SELECT measure_id, measure, revision FROM {s}.measures "
+                "WHERE measure_id = ANY(:ids)"), {"ids": measure_ids})
+            self._stored_measures = dict.fromkeys(measure_ids)
+            for r in rows:
+                self._stored_measures[r.measure_id] = (r.measure, r.revision)
 
-    async def save_appointment(self, e: PersonAppointed) -> None:
-        await self._exec(
-            "INSERT INTO {s}.appointments (person_id, unit_id, role, effective_from, effective_to) "
-            "VALUES (:p, :u, :r, :f, :t) ON CONFLICT (person_id, unit_id, role, effective_from) "
-            "DO UPDATE SET effective_to = :t",
-            p=e.person_id, u=e.unit_id, r=e.role.value, f=e.effective_from, t=e.effective_to)
+    def _stage(self, template: str, **params) -> None:
+        self._staged.add(self._sql(template), params)
 
-    async def save_complaint(self, e: ComplaintFiled) -> None:
-        c = e.complainant
-        await self._exec(
-            "INSERT INTO {s}.complaints (complaint_id, name, phone, email, routed_to) "
-            "VALUES (:c, :n, :ph, :em, :r) ON CONFLICT (complaint_id) DO NOTHING",
-            c=e.complaint_id, n=c.name, ph=c.phone, em=c.email, r=e.routed_to)
+    def _sql(self, template: str) -> TextClause:
+        return sql(self._schema, template)
 
-    async def save_measure(self, measure_id: str, measure: str, revision: int) -> None:
-        await self._exec(
-            "INSERT INTO {s}.measures (measure_id, measure, revision) VALUES (:m, :c, :r) "
-            "ON CONFLICT (measure_id) DO UPDATE SET measure = :c, revision = :r "
-            "WHERE {s}.measures.revision < :r", m=measure_id, c=measure, r=revision)
+    # --- the roster ---------------------------------------------------------------------
+    def _roster_changed(self) -> None:
+        if not self._roster_written:
+            self._roster_written = True
+            self._stage(ROSTER_CHANGED, t=self._cache.changed())
 
-    # --- look-ups -----------------------------------------------------------------------
-    async def person(self, person_id: str | None) -> Person | None:
-        if person_id is None:
-            return None
-        row = (await self._exec("SELECT person_id, name, unit_id, phone, email FROM {s}.people "
-                                "WHERE person_id = :p", p=person_id)).first()
-        return Person(*row) if row else None
+    def save_unit(self, e: UnitRegistered) -> None:
+        self._roster_changed()
+        self._stage(UPSERT_UNIT, u=e.unit_id, n=e.name, a=e.active)
+        self.roster.put_unit(Unit(e.unit_id, e.name, e.active))
 
-    async def unit(self, unit_id: str) -> Unit | None:
-        row = (await self._exec("SELECT unit_id, name, active FROM {s}.units WHERE unit_id = :u",
-                                u=unit_id)).first()
-        return Unit(*row) if row else None
+    def save_person(self, e: PersonRegistered) -> None:
+        self._roster_changed()
+        self._stage(UPSERT_PERSON, p=e.person_id, n=e.name, u=e.unit_id, ph=e.phone, em=e.email)
+        self.roster.put_person(Person(e.person_id, e.name, e.unit_id, e.phone, e.email))
 
-    async def unit_name(self, unit_id: str) -> str:
-        found = await self.unit(unit_id)
-        return found.name if found else unit_id  # the code is better than nothing in a notice
+    def save_appointment(self, e: PersonAppointed) -> None:
+        self._roster_changed()
+        self._stage(UPSERT_APPOINTMENT, p=e.person_id, u=e.unit_id, r=e.role.value,
+                    f=e.effective_from, t=e.effective_to)
+        self.roster.put_appointment(e.person_id, e.unit_id, e.role.value, e.effective_from,
+                                    e.effective_to)
 
-    async def active_units(self) -> list[Unit]:
-        rows = (await self._exec("SELECT unit_id, name, active FROM {s}.units WHERE active "
-                                 "ORDER BY unit_id")).all()
-        return [Unit(*r) for r in rows]
-
-    async def holders(self, unit_id: str, role: str, on: date) -> list[Person]:
-        """People holding `role` in `unit_id` on day `on` (registered people only)."""
-        rows = (await self._exec(
-            "SELECT p.person_id, p.name, p.unit_id, p.phone, p.email "
-            "FROM {s}.appointments a JOIN {s}.people p USING (person_id) "
-            "WHERE a.unit_id = :u AND a.role = :r AND a.effective_from <= :d "
-            "AND (a.effective_to IS NULL OR a.effective_to >= :d) ORDER BY p.person_id",
-            u=unit_id, r=role, d=on)).all()
-        return [Person(*r) for r in rows]
+    # --- complainants -------------------------------------------------------------------
+    def save_complaint(self, e: ComplaintFiled) -> tuple[Person, str]:
+        """The complainant as the acknowledgement addresses them, and where it was routed.
+        Contacts arrive once, with the filing (intake files a complaint once); should a second
+        filing of the same complaint id arrive, the stored row keeps the first contacts (for
+        the result notice) and this acknowledgement answers the filing it acknowledges."""
+        if e.complaint_id not in self._complaints:
+            c = e.complainant
+            self._stage(INSERT_COMPLAINT, c=e.complaint_id, n=c.name, ph=c.phone, em=c.email,
+                        r=e.routed_to)
+            self._complaints[e.complaint_id] = (_complainant(e.complaint_id, c.name, c.phone,
+                                                             c.email), e.routed_to)
+        return self._complaints[e.complaint_id]
 
     async def complaint(self, complaint_id: str) -> tuple[Person, str] | None:
-        """The complainant (as a Person keyed by the complaint) and where it was routed."""
-        row = (await self._exec("SELECT name, phone, email, routed_to FROM {s}.complaints "
-                                "WHERE complaint_id = :c", c=complaint_id)).first()
-        if row is None:
-            return None
-        return Person(f"complainant.{complaint_id}", row.name, "", row.phone, row.email), row.routed_to
+        """The complainant (as a Person keyed by the complaint) and where it was routed: the
+        stored row (the first filing wins), else one staged by this transaction."""
+        if complaint_id not in self._stored_complaints:
+            row = (await self._tx.session.execute(self._sql(
+                "SELECT name, phone, email, routed_to FROM {s}.complaints "
+                "WHERE complaint_id = :c"), {"c": complaint_id})).first()
+            self._stored_complaints[complaint_id] = None if row is None else (
+                _complainant(complaint_id, row.name, row.phone, row.email), row.routed_to)
+        return self._stored_complaints[complaint_id] or self._complaints.get(complaint_id)
+
+    # --- measures -----------------------------------------------------------------------
+    def save_measure(self, measure_id: str, measure: str, revision: int) -> None:
+        self._stage(UPSERT_MEASURE, m=measure_id, c=measure, r=revision)
+        known = self._measures.get(measure_id)
+        if known is None or known[1] < revision:
+            self._measures[measure_id] = (measure, revision)
 
     async def measure_code(self, measure_id: str) -> str | None:
-        return (await self._exec("SELECT measure FROM {s}.measures WHERE measure_id = :m",
-                                 m=measure_id)).scalar_one_or_none()
+        if measure_id not in self._stored_measures:
+            row = (await self._tx.session.execute(self._sql(
+                "SELECT measure, revision FROM {s}.measures WHERE measure_id = :m"),
+                {"m": measure_id})).first()
+            self._stored_measures[measure_id] = None if row is None else (row.measure,
+                                                                          row.revision)
+        stored, staged = self._stored_measures[measure_id], self._measures.get(measure_id)
+        if staged is not None and (stored is None or stored[1] < staged[1]):
+            return staged[0]  # the staged upsert will win, as it would have in order
+        return stored[0] if stored else None
+
+    # --- the delivery log ---------------------------------------------------------------
+    def add_notice(self, row: store.NewNotice) -> None:
+        """Into the delivery log at commit; a notice already there is left as it is."""
+        self._staged.add(self._sql(store.INSERT_NOTICE), store.notice_params(row))
+
+
+def _complainant(complaint_id: str, name: str, phone: str | None, email: str | None) -> Person:
+    return Person(f"complainant.{complaint_id}", name, "", phone, email)

@@ -14,6 +14,7 @@ from shared.logs import get_logger
 from shared.messaging.pipeline import Tx
 
 from . import events_out, store
+from .directory import Directory
 from .planning import NoticeRequest
 from .routing import ChannelKind, MissingContact, Recipient, plan_deliveries
 from .wiring import Deps
@@ -29,44 +30,45 @@ def render(deps: Deps, kind: str, channel: str, context) -> dict[str, str | None
     return {"subject": mail.subject, "body_text": mail.text, "body_html": mail.html}
 
 
-async def enqueue(tx: Tx, env: Envelope, request: NoticeRequest, deps: Deps) -> int:
-    """Plan and store the notices of one request; returns how many rows were new."""
+async def enqueue(tx: Tx, env: Envelope, request: NoticeRequest, deps: Deps,
+                  d: Directory) -> None:
+    """Plan the notices of one request and stage them for the delivery log (written when the
+    transaction commits; a notice already there is left as it is)."""
     now = tx.clock.now()
     contexts = {a.person.person_id: a for a in request.addressees}
     recipients = [Recipient(a.role, a.person.person_id, a.person.phone, a.person.email)
                   for a in request.addressees]
     plan = plan_deliveries(deps.routing, request.kind, recipients, now)
     urgent = deps.routing.route(request.kind).urgent
-    new = 0
-    for d in plan.deliveries:
-        if d.channel is ChannelKind.SMS and not deps.renderer.has_sms(request.kind):
+    for p in plan.deliveries:
+        if p.channel is ChannelKind.SMS and not deps.renderer.has_sms(request.kind):
             continue  # the kind has no SMS wording (e.g. the bulletin): e-mail only by design
-        addressee = contexts[d.recipient.person_id]
-        fallback = [{"channel": c.value, "address": d.recipient.contact(c)}
-                    for c in d.fallback if d.recipient.contact(c)]
+        addressee = contexts[p.recipient.person_id]
+        fallback = [{"channel": c.value, "address": p.recipient.contact(c)}
+                    for c in p.fallback if p.recipient.contact(c)]
         row = store.NewNotice(
             source_event_id=env.event_id, source_event_type=env.event_type,
             correlation_id=env.correlation_id, unit_id=request.unit_id or env.unit_id,
-            kind=request.kind.value, recipient_id=d.recipient.person_id,
-            recipient_role=d.recipient.role.value, recipient_name=addressee.person.name,
-            channel=d.channel.value, address=d.recipient.contact(d.channel), fallback=fallback,
+            kind=request.kind.value, recipient_id=p.recipient.person_id,
+            recipient_role=p.recipient.role.value, recipient_name=addressee.person.name,
+            channel=p.channel.value, address=p.recipient.contact(p.channel), fallback=fallback,
             urgent=urgent, context=addressee.context.model_dump(mode="json"),
-            not_before=d.not_before, created_at=now,
-            **render(deps, request.kind, d.channel, addressee.context))
-        if await store.insert_notice(tx.session, tx.schema, row):
-            new += 1
-            log.info("notice planned", notice_id=row.notice_id, kind=row.kind,
-                     channel=row.channel, role=row.recipient_role, held_until=(
-                         d.not_before.isoformat() if d.not_before > now else None))
+            not_before=p.not_before, created_at=now,
+            **render(deps, request.kind, p.channel, addressee.context))
+        d.add_notice(row)
+        # DEBUG, not INFO: a line per notice would cost more than planning it; the delivery
+        # log itself is the record.
+        log.debug("notice planned", notice_id=row.notice_id, kind=row.kind,
+                  channel=row.channel, role=row.recipient_role, held_until=(
+                      p.not_before.isoformat() if p.not_before > now else None))
     for m in plan.missing:
         if m.person_id is None and m.role in request.not_applicable:
             continue
-        new += await _record_missing(tx, env, request, m, now, urgent, deps.topics.notices)
-    return new
+        await _record_missing(tx, env, request, m, now, urgent, deps.topics.notices, d)
 
 
 async def _record_missing(tx: Tx, env: Envelope, request: NoticeRequest, m: MissingContact,
-                          now: datetime, urgent: bool, topic: str) -> int:
+                          now: datetime, urgent: bool, topic: str, d: Directory) -> None:
     recipient_id = m.person_id or f"{m.role.value}@{request.unit_id or env.unit_id or '-'}"
     reason = (f"no {m.channel.value} contact for the {m.role.value} in the roster" if m.person_id
               else f"nobody holds the role {m.role.value} on the roster today")
@@ -77,11 +79,12 @@ async def _record_missing(tx: Tx, env: Envelope, request: NoticeRequest, m: Miss
         recipient_name=None, channel=m.channel.value, address=None, fallback=[], urgent=urgent,
         context={}, subject=None, body_text=None, body_html=None, not_before=now,
         created_at=now, status="failed", last_reason=reason)
-    if not await store.insert_notice(tx.session, tx.schema, row):
-        return 0
+    d.add_notice(row)
     log.warning("notice cannot be delivered", notice_id=row.notice_id, reason=reason)
+    # Emitted without asking whether the row is new (that would be a round trip per notice):
+    # its event id is derived from the notice, so an event applied twice (without the inbox)
+    # repeats the same NoticeFailed, which the outbox and every consumer's inbox drop.
     await tx.emit(topic, events_out.notice_failed(
         notice_id=row.notice_id, source_event_id=env.event_id, correlation_id=env.correlation_id,
         unit_id=row.unit_id, recipient_id=recipient_id, channel=m.channel.value, reason=reason,
         permanent=True, at=now, tag="planned"))
-    return 1

@@ -1,5 +1,7 @@
 """The consumer's handler: keep the projections, turn notifiable events into notice rows.
-It never sends; the sender loop does (sender.py). Runs inside the pipeline's transaction."""
+It never sends; the sender loop does (sender.py). Runs inside the pipeline's transaction, once
+per message; what it reads and writes goes through the transaction's Directory, which makes a
+batch cost a few statements (directory.py)."""
 
 from __future__ import annotations
 
@@ -12,35 +14,54 @@ from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegister
 from shared.events.vocab import COUNTY_OFFICE
 from shared.logs import get_logger
 from shared.messaging.errors import Rejected
+from shared.messaging.batch import Prepare
 from shared.messaging.pipeline import Handler, Tx
 
 from . import planning
 from .directory import Directory
+from .roster import Roster, RosterCache
 from .enqueue import enqueue
 from .routing import Role
 from .wiring import Deps
 
 log = get_logger(__name__)
+CONCLUDED, RULED = ComplaintConcluded.event_type, AppealRuled.event_type
 
 
-def make_handler(deps: Deps) -> Handler:
+def make_prepare(roster: RosterCache) -> Prepare:
+    """The batch's first step (Pipeline.process_batch): check the roster copy and read the
+    complaints and measures the batch's events name, one query each, instead of one per event.
+    Only ids are needed, so the payloads are not parsed here."""
+    async def prepare(tx: Tx, envs: list[Envelope]) -> None:
+        d = await Directory.of(tx, roster)
+        await d.prefetch(
+            [e.payload["complaint_id"] for e in envs if e.event_type == CONCLUDED],
+            [e.payload["measure_id"] for e in envs if e.event_type == RULED])
+    return prepare
+
+
+def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
+    """`roster`: the in-memory roster copy, shared with `make_prepare`; one per consumer (it
+    runs one transaction at a time). Made here when not given (tests calling the handler)."""
+    cache = roster or RosterCache()
+
     async def handle(tx: Tx, env: Envelope) -> None:
         ev = env.parsed()
-        d = Directory(tx.session, tx.schema)
+        d = await Directory.of(tx, cache)
+        r = d.roster
         today = local(tx.clock.now()).date()  # "the roster as of today"
         requests: list[planning.NoticeRequest] = []
         match ev:
             case UnitRegistered():
-                await d.save_unit(ev)
+                d.save_unit(ev)
             case PersonRegistered():
-                await d.save_person(ev)
+                d.save_person(ev)
             case PersonAppointed():
-                await d.save_appointment(ev)
+                d.save_appointment(ev)
             case ComplaintFiled():
-                await d.save_complaint(ev)
-                found = await d.complaint(ev.complaint_id)
+                complainant, _ = d.save_complaint(ev)
                 requests.append(planning.acknowledgement(
-                    ev, found[0], await _handling_unit(d, deps, ev.routed_to),
+                    ev, complainant, _handling_unit(r, deps, ev.routed_to),
                     deps.office.phone or ""))
             case ComplaintConcluded():
                 found = await d.complaint(ev.complaint_id)
@@ -48,43 +69,45 @@ def make_handler(deps: Deps) -> Handler:
                     raise Rejected(f"complaint {ev.complaint_id} concluded but never filed here")
                 url = deps.rating_url.format(complaint_id=ev.complaint_id)
                 requests.append(planning.complaint_result(
-                    ev, found[0], await _handling_unit(d, deps, ev.handling_unit_id), url))
+                    ev, found[0], _handling_unit(r, deps, ev.handling_unit_id), url))
             case DeadlineWarned() | DeadlineMissed():
                 f = ev.deadline
-                by_role = {Role.UNIT_LIAISON: await d.holders(f.unit_id, "liaison", today),
-                           Role.HANDLER: _one(await d.person(f.responsible.handler_id))}
+                by_role = {Role.UNIT_LIAISON: r.holders(f.unit_id, "liaison", today),
+                           Role.HANDLER: _one(r.person(f.responsible.handler_id))}
                 if isinstance(ev, DeadlineMissed):
-                    by_role[Role.UNIT_LEADER] = await d.holders(f.unit_id, "leader", today)
-                requests.append(planning.deadline_notice(ev, await d.unit_name(f.unit_id), by_role))
+                    by_role[Role.UNIT_LEADER] = r.holders(f.unit_id, "leader", today)
+                requests.append(planning.deadline_notice(ev, r.unit_name(f.unit_id), by_role))
             case MeasureDecided():
-                await d.save_measure(ev.measure_id, ev.measure, ev.revision)
+                d.save_measure(ev.measure_id, ev.measure, ev.revision)
                 if ev.revision > 0 or ev.superseded or ev.status != "in_force":
                     # Revisions re-state a measure already notified (freeze, recount); a
                     # withdrawal notice needs its own wording: not sent yet (see issue notes).
                     log.info("measure revision not notified", measure_id=ev.measure_id,
                              revision=ev.revision, status=ev.status, superseded=ev.superseded)
-                    return
-                by_role = {Role.UNIT_LIAISON: await d.holders(ev.unit_id, "liaison", today),
-                           Role.UNIT_LEADER: await d.holders(ev.unit_id, "leader", today)}
-                requests.append(planning.measure_notice(
-                    ev, await d.unit_name(ev.unit_id), await d.person(ev.person_id), by_role))
+                else:
+                    by_role = {Role.UNIT_LIAISON: r.holders(ev.unit_id, "liaison", today),
+                               Role.UNIT_LEADER: r.holders(ev.unit_id, "leader", today)}
+                    requests.append(planning.measure_notice(
+                        ev, r.unit_name(ev.unit_id), r.person(ev.person_id), by_role))
             case AppealRuled():
                 code = await d.measure_code(ev.measure_id)
                 if code is None:
                     raise Rejected(f"appeal ruled on measure {ev.measure_id} never decided here")
-                appellant = (_one(await d.person(ev.person_id)) if ev.person_id
-                             else await d.holders(ev.unit_id, "liaison", today))
-                requests.append(planning.appeal_notice(ev, await d.unit_name(ev.unit_id), code,
+                appellant = (_one(r.person(ev.person_id)) if ev.person_id
+                             else r.holders(ev.unit_id, "liaison", today))
+                requests.append(planning.appeal_notice(ev, r.unit_name(ev.unit_id), code,
                                                        appellant))
             case BulletinPublished():
-                for unit in await d.active_units():
+                for unit in r.active_units():
                     requests.append(planning.bulletin_notice(
                         ev.year, ev.month, ev.text, env.occurred_at, unit.unit_id, unit.name,
-                        await d.holders(unit.unit_id, "leader", today)))
+                        r.holders(unit.unit_id, "leader", today)))
             case _:
-                return  # other events on these topics concern nobody's phone
+                pass  # other events on these topics concern nobody's phone
         for request in requests:
-            await enqueue(tx, env, request, deps)
+            await enqueue(tx, env, request, deps, d)
+        if not tx.buffered:  # alone (the one-message path, a test): nobody flushes the Tx
+            await d.flush()
 
     return handle
 
@@ -93,5 +116,5 @@ def _one(person):
     return [person] if person is not None else []
 
 
-async def _handling_unit(d: Directory, deps: Deps, unit_id: str) -> str:
-    return deps.office.name if unit_id == COUNTY_OFFICE else await d.unit_name(unit_id)
+def _handling_unit(r: Roster, deps: Deps, unit_id: str) -> str:
+    return deps.office.name if unit_id == COUNTY_OFFICE else r.unit_name(unit_id)

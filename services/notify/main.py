@@ -8,7 +8,8 @@ from shared.health import since
 
 from . import http, subscribers
 from .delivery import RetryPolicy
-from .handlers import make_handler
+from .handlers import make_handler, make_prepare
+from .roster import RosterCache
 from .sender import Sender
 from .settings import NotifySettings
 from .wiring import channels_from, deps_from
@@ -26,8 +27,9 @@ def setup(rt: Runtime) -> None:
                            settings.send_backoff_max_s),
         batch=settings.sender_batch, concurrency=settings.sender_concurrency,
         lease_s=settings.sender_lease_s, poll_s=settings.sender_poll_s, wake_relay=rt.relay.wake)
-    subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics,
-                         on_applied=sender.wake)
+    roster = RosterCache()  # the consumer's copy of the roster, shared by its two steps
+    subscribers.register(rt.broker, rt.pipeline, make_handler(deps, roster), deps.topics,
+                         on_applied=sender.wake, prepare=make_prepare(roster))
     http.add_routes(rt.http, rt.sessions, rt.schema)
 
     async def sender_loop() -> None:

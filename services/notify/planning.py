@@ -16,7 +16,7 @@ from shared.events.complaints import ComplaintConcluded, ComplaintFiled
 from shared.events.deadlines import DeadlineMissed, DeadlineWarned
 from shared.messaging.errors import Rejected
 
-from .directory import Person
+from .roster import Person
 from .messages.contexts import (
     AppealOutcome,
     AppealOutcomeContext,

@@ -5,7 +5,8 @@ Guarantees, and where they come from:
 - each notice is claimed by one sender at a time (FOR UPDATE SKIP LOCKED + a lease), so two
   replicas racing send it once;
 - the claim commits before the send and the record is a second transaction: no transaction is
-  held across the network;
+  held across the network. Sends that finish together are recorded together, in one
+  transaction of a few statements (not one transaction per notice);
 - a sender that dies after the channel accepted a message but before the record committed
   leaves a claim whose lease expires; the notice is then sent again, ONCE more (at most one
   duplicate per crash). The e-mail Message-ID and the SMS OutId are derived from the notice id,
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.logs import get_logger
-from shared.messaging.outbox import emit
+from shared.messaging.outbox import emit_many
 
 from . import events_out, store
 from .channels import DeliveryResult, OutgoingEmail, OutgoingSms
@@ -102,12 +103,27 @@ class Sender:
             claimed = await store.claim_due(s, self._schema, now=now, lease_until=now + self._lease,
                                             token=token, sender=self.name, limit=self._batch)
         if claimed:
-            await asyncio.gather(*(self._deliver(n, token) for n in claimed))
+            await self._send_all(claimed, token)
         return len(claimed)
 
-    async def _deliver(self, n: store.Notice, token: uuid.UUID) -> None:
+    async def _send_all(self, claimed: list[store.Notice], token: uuid.UUID) -> None:
+        """Record outcomes as sends finish, one transaction for all that finished together:
+        a few transactions per claim instead of one per notice, and a slow send does not hold
+        back the record of the fast ones (a crash loses, and later re-sends, only what was not
+        recorded yet). Killing the round cancels the sends still in flight."""
+        tasks = {asyncio.ensure_future(self._send(n)): n for n in claimed}
+        pending = set(tasks)
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                await self._record([(tasks[t], *t.result()) for t in done], token)
+        finally:
+            for t in pending:
+                t.cancel()
+
+    async def _send(self, n: store.Notice) -> tuple[datetime, DeliveryResult]:
         async with self._sem:
-            structlog.contextvars.bind_contextvars(
+            structlog.contextvars.bind_contextvars(  # this task's own copy of the context
                 notice_id=n.notice_id, correlation_id=str(n.correlation_id),
                 event_id=str(n.source_event_id), unit_id=n.unit_id, channel=n.channel)
             started = self._clock.now()
@@ -115,85 +131,97 @@ class Sender:
                 result = await self._channels.for_kind(n.channel).send(outgoing(n))
             except Exception as exc:  # a channel should not raise; if one does, retry later
                 result = DeliveryResult.transient(f"channel error: {type(exc).__name__}")
-            await self._record(n, token, started, result)
+            return started, result
 
-    async def _record(self, n: store.Notice, token: uuid.UUID, started: datetime,
-                      result: DeliveryResult) -> None:
+    async def _record(self, sent: list[tuple[store.Notice, datetime, DeliveryResult]],
+                      token: uuid.UUID) -> None:
         delay = 0.2
-        while True:  # the message is out; losing the record would only cost a duplicate later
+        while True:  # the messages are out; losing the record would only cost duplicates later
             try:
-                await self._record_once(n, token, started, result)
+                await self._record_once(sent, token)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("recording a delivery failed; retrying", error=repr(exc))
+                log.warning("recording deliveries failed; retrying", error=repr(exc),
+                            notices=len(sent))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _record_once(self, n: store.Notice, token: uuid.UUID, started: datetime,
-                           result: DeliveryResult) -> None:
+    async def _record_once(self, sent: list[tuple[store.Notice, datetime, DeliveryResult]],
+                           token: uuid.UUID) -> None:
         now = self._clock.now()
-        decision = decide(result.outcome, attempts=n.attempts, now=now, policy=self._policy,
-                          channel=n.channel, urgent=n.urgent,
-                          quiet_hours=self._deps.routing.quiet_hours)
+        decided = [(n, r, decide(r.outcome, attempts=n.attempts, now=now, policy=self._policy,
+                                 channel=n.channel, urgent=n.urgent,
+                                 quiet_hours=self._deps.routing.quiet_hours))
+                   for n, _, r in sent]
+        outcomes = [store.Outcome(
+            notice_id=n.notice_id, status=d.status, reason=r.reason, permanent=d.permanent,
+            provider_message_id=r.provider_message_id, retry_at=d.retry_at, started_at=started,
+            outcome=r.outcome.value) for (n, r, d), (_, started, _) in zip(decided, sent)]
         async with self._sessions() as s, s.begin():
-            held = await store.finish(s, self._schema, notice_id=n.notice_id, token=token,
-                                      status=decision.status, reason=result.reason,
-                                      permanent=decision.permanent, at=now,
-                                      provider_message_id=result.provider_message_id,
-                                      retry_at=decision.retry_at)
-            no = await store.record_attempt(s, self._schema, notice_id=n.notice_id,
-                                            sender=self.name, started_at=started, recorded_at=now,
-                                            outcome=result.outcome.value, reason=result.reason,
-                                            provider_message_id=result.provider_message_id,
-                                            lease_lost=not held)
-            if held:
-                await self._announce(s, n, token, decision, result, now)
-        self._log(n, decision, result, no, held)
-        NOTICES.labels(n.channel, decision.status).inc()
-        if held and decision.final:
+            held = await store.finish_many(s, self._schema, token=token, at=now,
+                                           outcomes=outcomes)
+            numbers = await store.record_attempts(s, self._schema, sender=self.name,
+                                                  recorded_at=now, outcomes=outcomes, held=held)
+            events, fallbacks = [], []
+            for n, r, d in decided:
+                if n.notice_id in held:
+                    self._announce(n, token, d, r, now, events, fallbacks)
+            if events:
+                await emit_many(s, self._schema, events)
+            for row in fallbacks:
+                if await store.insert_notice(s, self._schema, row):
+                    log.info("falling back to another channel", notice_id=row.fallback_of,
+                             fallback_notice_id=row.notice_id, fallback_channel=row.channel)
+                    self.wake()
+        final = False
+        for n, r, d in decided:
+            self._log(n, d, r, numbers[n.notice_id], n.notice_id in held)
+            NOTICES.labels(n.channel, d.status).inc()
+            final = final or (n.notice_id in held and d.final)
+        if final:
             self._wake_relay()
 
-    async def _announce(self, s: AsyncSession, n: store.Notice, token: uuid.UUID,
-                        decision: Decision, result: DeliveryResult, now: datetime) -> None:
+    def _announce(self, n: store.Notice, token: uuid.UUID, decision: Decision,
+                  result: DeliveryResult, now: datetime, events: list, fallbacks: list) -> None:
         topic = self._deps.topics.notices
         if decision.status == "sent":
-            await emit(s, self._schema, topic, events_out.notice_sent(n, now, token))
+            events.append((topic, events_out.notice_sent(n, now, token)))
         elif decision.status == "failed":
-            await emit(s, self._schema, topic, events_out.notice_failed(
+            events.append((topic, events_out.notice_failed(
                 notice_id=n.notice_id, source_event_id=n.source_event_id,
                 correlation_id=n.correlation_id, unit_id=n.unit_id, recipient_id=n.recipient_id,
                 channel=n.channel, reason=result.reason, permanent=bool(decision.permanent),
-                at=now, tag=str(token)))
-            for fb in n.fallback:
-                await self._fall_back(s, n, fb["channel"], fb["address"], now)
+                at=now, tag=str(token))))
+            fallbacks.extend(self._fall_back(n, fb["channel"], fb["address"], now)
+                             for fb in n.fallback)
 
-    async def _fall_back(self, s: AsyncSession, n: store.Notice, channel: str, address: str,
-                         now: datetime) -> None:
+    def _fall_back(self, n: store.Notice, channel: str, address: str,
+                   now: datetime) -> store.NewNotice:
         when = now
         if channel == "sms":
             when = release_time(now, n.urgent, self._deps.routing.quiet_hours)
-        row = store.NewNotice(
+        return store.NewNotice(
             source_event_id=n.source_event_id, source_event_type=n.source_event_type,
             correlation_id=n.correlation_id, unit_id=n.unit_id, kind=n.kind,
             recipient_id=n.recipient_id, recipient_role=n.recipient_role,
             recipient_name=n.recipient_name, channel=channel, address=address, fallback=[],
             urgent=n.urgent, context=n.context, not_before=when, created_at=now,
             fallback_of=n.notice_id, **render(self._deps, n.kind, channel, n.context))
-        if await store.insert_notice(s, self._schema, row):
-            log.info("falling back to another channel", fallback_notice_id=row.notice_id,
-                     fallback_channel=channel)
-            self.wake()
 
     def _log(self, n: store.Notice, d: Decision, r: DeliveryResult, no: int, held: bool) -> None:
-        fields = dict(attempt=no, outcome=r.outcome.value, reason=r.reason, kind=n.kind,
+        fields = dict(notice_id=n.notice_id, correlation_id=str(n.correlation_id),
+                      event_id=str(n.source_event_id), unit_id=n.unit_id, channel=n.channel,
+                      attempt=no, outcome=r.outcome.value, reason=r.reason, kind=n.kind,
                       recipient_id=n.recipient_id)
         if not held:
             log.warning("claim lost before recording (lease expired): another sender owns the "
                         "notice; this send may be a duplicate", **fields)
         elif d.status == "sent":
-            log.info("notice sent", provider_message_id=r.provider_message_id, **fields)
+            # DEBUG: a line per notice sent costs more than recording it; the delivery log
+            # (attempts, notices) and NoticeSent are the record.
+            log.debug("notice sent", provider_message_id=r.provider_message_id, **fields)
         elif d.status == "pending":
             log.warning("notice delivery failed; will retry", retry_at=d.retry_at.isoformat(),
                         **fields)

@@ -9,9 +9,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 NOTICE_NAMESPACE = uuid.UUID("6b0f3a52-8d1e-4c53-9a57-3f1c2e0b9d41")
@@ -52,7 +53,7 @@ class NewNotice:
     last_reason: str | None = None
     fallback_of: str | None = None
 
-    @property
+    @cached_property  # a uuid5 (a SHA-1): computed once, not at every use
     def notice_id(self) -> str:
         return notice_id_for(self.source_event_id, self.recipient_id, self.channel)
 
@@ -90,29 +91,39 @@ class Notice:
     finished_at: datetime | None
 
 
-def _t(schema: str, sql: str):
-    return text(sql.replace("{s}", f'"{schema}"'))
+@lru_cache(maxsize=256)
+def sql(schema: str, template: str) -> TextClause:
+    """A statement of this schema, built once: parsing a text() costs about a round trip."""
+    return text(template.replace("{s}", f'"{schema}"'))
+
+
+INSERT_NOTICE = (
+    "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
+    "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
+    "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
+    "last_reason, permanent, created_at, finished_at) VALUES (:id, :ev, :evt, :corr, :unit, "
+    ":kind, :rid, :role, :rname, :ch, :addr, CAST(:fb AS json), :fbo, :urgent, "
+    "CAST(:ctx AS json), :subj, :txt, :html, :status, :nb, :reason, :perm, :created, :fin) "
+    "ON CONFLICT DO NOTHING")
+
+
+def notice_params(n: NewNotice) -> dict[str, Any]:
+    return {"id": n.notice_id, "ev": n.source_event_id, "evt": n.source_event_type,
+            "corr": n.correlation_id, "unit": n.unit_id, "kind": n.kind, "rid": n.recipient_id,
+            "role": n.recipient_role, "rname": n.recipient_name, "ch": n.channel,
+            "addr": n.address, "fb": json.dumps(n.fallback), "fbo": n.fallback_of,
+            "urgent": n.urgent, "ctx": json.dumps(n.context, ensure_ascii=False),
+            "subj": n.subject, "txt": n.body_text, "html": n.body_html, "status": n.status,
+            "nb": n.not_before, "reason": n.last_reason,
+            "perm": True if n.status == "failed" else None, "created": n.created_at,
+            "fin": n.created_at if n.status != "pending" else None}
 
 
 async def insert_notice(session: AsyncSession, schema: str, n: NewNotice) -> bool:
-    """False when this (event, recipient, channel) already has its notice."""
-    finished = n.created_at if n.status != "pending" else None
-    row = (await session.execute(_t(schema,
-        "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
-        "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
-        "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
-        "last_reason, permanent, created_at, finished_at) VALUES (:id, :ev, :evt, :corr, :unit, "
-        ":kind, :rid, :role, :rname, :ch, :addr, CAST(:fb AS json), :fbo, :urgent, "
-        "CAST(:ctx AS json), :subj, :txt, :html, :status, :nb, :reason, :perm, :created, :fin) "
-        "ON CONFLICT DO NOTHING RETURNING 1"),
-        {"id": n.notice_id, "ev": n.source_event_id, "evt": n.source_event_type,
-         "corr": n.correlation_id, "unit": n.unit_id, "kind": n.kind, "rid": n.recipient_id,
-         "role": n.recipient_role, "rname": n.recipient_name, "ch": n.channel, "addr": n.address,
-         "fb": json.dumps(n.fallback), "fbo": n.fallback_of, "urgent": n.urgent,
-         "ctx": json.dumps(n.context, ensure_ascii=False), "subj": n.subject, "txt": n.body_text,
-         "html": n.body_html, "status": n.status, "nb": n.not_before, "reason": n.last_reason,
-         "perm": True if n.status == "failed" else None, "created": n.created_at,
-         "fin": finished})).first()
+    """False when this (event, recipient, channel) already has its notice. (The consumer
+    writes a batch's notices in one executemany of INSERT_NOTICE instead: directory.py.)"""
+    row = (await session.execute(sql(schema, INSERT_NOTICE + " RETURNING 1"),
+                                 notice_params(n))).first()
     return row is not None
 
 
@@ -120,7 +131,7 @@ async def claim_due(session: AsyncSession, schema: str, *, now: datetime, lease_
                     token: uuid.UUID, sender: str, limit: int) -> list[Notice]:
     """Claim due notices: pending, not held back, and not under another sender's live lease
     (an expired lease is a crashed or stalled sender's: its notices are taken over)."""
-    rows = (await session.execute(_t(schema,
+    rows = (await session.execute(sql(schema,
         "UPDATE {s}.notices SET lease_until = :lease, claim_token = :tok, claimed_by = :me, "
         "attempts = attempts + 1 WHERE notice_id IN (SELECT notice_id FROM {s}.notices "
         "WHERE status = 'pending' AND not_before <= :now AND (lease_until IS NULL OR "
@@ -130,52 +141,79 @@ async def claim_due(session: AsyncSession, schema: str, *, now: datetime, lease_
     return sorted((Notice(*r) for r in rows), key=lambda n: n.not_before)
 
 
-async def record_attempt(session: AsyncSession, schema: str, *, notice_id: str, sender: str,
-                         started_at: datetime, recorded_at: datetime, outcome: str, reason: str,
-                         provider_message_id: str | None, lease_lost: bool) -> int:
-    no = (await session.execute(_t(schema,
-        "SELECT count(*) + 1 FROM {s}.attempts WHERE notice_id = :id"), {"id": notice_id})).scalar_one()
-    await session.execute(_t(schema,
-        "INSERT INTO {s}.attempts (notice_id, attempt_no, sender, started_at, recorded_at, outcome, "
-        "reason, provider_message_id, lease_lost) VALUES (:id, :no, :sender, :started, :rec, "
-        ":outcome, :reason, :pmid, :lost)"),
-        {"id": notice_id, "no": no, "sender": sender, "started": started_at, "rec": recorded_at,
-         "outcome": outcome, "reason": reason, "pmid": provider_message_id, "lost": lease_lost})
-    return no
+@dataclass(frozen=True)
+class Outcome:
+    """What one send of a claimed notice came to, as the sender records it."""
+
+    notice_id: str
+    status: str  # sent | pending (retry) | failed
+    reason: str
+    permanent: bool | None
+    provider_message_id: str | None
+    retry_at: datetime | None
+    started_at: datetime
+    outcome: str  # the channel's: sent | transient_failure | permanent_failure
 
 
-async def finish(session: AsyncSession, schema: str, *, notice_id: str, token: uuid.UUID,
-                 status: str, reason: str, permanent: bool | None, at: datetime,
-                 provider_message_id: str | None = None,
-                 retry_at: datetime | None = None) -> bool:
-    """Record the outcome of a claim. False when the claim was lost (its lease expired and
-    another sender took the notice over): then this sender changes nothing."""
-    row = (await session.execute(_t(schema,
-        "UPDATE {s}.notices SET status = :status, last_reason = :reason, permanent = :perm, "
-        "provider_message_id = COALESCE(:pmid, provider_message_id), lease_until = NULL, "
-        "claim_token = NULL, not_before = COALESCE(:retry, not_before), "
-        "finished_at = CASE WHEN :status = 'pending' THEN NULL ELSE CAST(:at AS timestamptz) END "
-        "WHERE notice_id = :id AND claim_token = :tok RETURNING 1"),
-        {"status": status, "reason": reason, "perm": permanent, "pmid": provider_message_id,
-         "retry": retry_at, "at": at, "id": notice_id, "tok": token})).first()
-    return row is not None
+async def finish_many(session: AsyncSession, schema: str, *, token: uuid.UUID, at: datetime,
+                      outcomes: list[Outcome]) -> set[str]:
+    """Record the outcomes of one claim in one statement; returns the notices still held.
+    A notice missing from the result had its lease expire and was taken over by another
+    sender: this sender changes nothing on it."""
+    rows = (await session.execute(sql(schema,
+        "UPDATE {s}.notices n SET status = x.status, last_reason = x.reason, "
+        "permanent = x.perm, provider_message_id = COALESCE(x.pmid, n.provider_message_id), "
+        "lease_until = NULL, claim_token = NULL, not_before = COALESCE(x.retry, n.not_before), "
+        "finished_at = CASE WHEN x.status = 'pending' THEN NULL ELSE CAST(:at AS timestamptz) END "
+        "FROM unnest(CAST(:ids AS text[]), CAST(:st AS text[]), CAST(:rs AS text[]), "
+        "CAST(:pm AS boolean[]), CAST(:pmid AS text[]), CAST(:retry AS timestamptz[])) "
+        "AS x(id, status, reason, perm, pmid, retry) "
+        "WHERE n.notice_id = x.id AND n.claim_token = :tok RETURNING n.notice_id"),
+        {"ids": [o.notice_id for o in outcomes], "st": [o.status for o in outcomes],
+         "rs": [o.reason for o in outcomes], "pm": [o.permanent for o in outcomes],
+         "pmid": [o.provider_message_id for o in outcomes],
+         "retry": [o.retry_at for o in outcomes], "at": at, "tok": token})).scalars()
+    return set(rows)
+
+
+async def record_attempts(session: AsyncSession, schema: str, *, sender: str,
+                          recorded_at: datetime, outcomes: list[Outcome],
+                          held: set[str]) -> dict[str, int]:
+    """One attempt row per outcome, in one statement; returns each notice's attempt number.
+    (A notice appears once per claim, so the count read by each row is not disturbed by the
+    other rows of the same statement.)"""
+    rows = (await session.execute(sql(schema,
+        "INSERT INTO {s}.attempts (notice_id, attempt_no, sender, started_at, recorded_at, "
+        "outcome, reason, provider_message_id, lease_lost) "
+        "SELECT x.id, (SELECT count(*) + 1 FROM {s}.attempts a WHERE a.notice_id = x.id), "
+        ":sender, x.started, :rec, x.outcome, x.reason, x.pmid, x.lost "
+        "FROM unnest(CAST(:ids AS text[]), CAST(:started AS timestamptz[]), "
+        "CAST(:oc AS text[]), CAST(:rs AS text[]), CAST(:pmid AS text[]), "
+        "CAST(:lost AS boolean[])) WITH ORDINALITY AS x(id, started, outcome, reason, pmid, lost, i) "
+        "ORDER BY x.i RETURNING notice_id, attempt_no"),
+        {"ids": [o.notice_id for o in outcomes], "started": [o.started_at for o in outcomes],
+         "oc": [o.outcome for o in outcomes], "rs": [o.reason for o in outcomes],
+         "pmid": [o.provider_message_id for o in outcomes],
+         "lost": [o.notice_id not in held for o in outcomes], "sender": sender,
+         "rec": recorded_at})).all()
+    return dict(rows)
 
 
 async def get(session: AsyncSession, schema: str, notice_id: str) -> Notice | None:
-    row = (await session.execute(_t(schema, f"SELECT {COLUMNS} FROM {{s}}.notices "
+    row = (await session.execute(sql(schema, f"SELECT {COLUMNS} FROM {{s}}.notices "
                                             "WHERE notice_id = :id"), {"id": notice_id})).first()
     return Notice(*row) if row else None
 
 
 async def by_status(session: AsyncSession, schema: str, status: str, limit: int = 100) -> list[Notice]:
-    rows = (await session.execute(_t(schema,
+    rows = (await session.execute(sql(schema,
         f"SELECT {COLUMNS} FROM {{s}}.notices WHERE status = :st "
         "ORDER BY COALESCE(finished_at, created_at) DESC LIMIT :n"), {"st": status, "n": limit})).all()
     return [Notice(*r) for r in rows]
 
 
 async def attempts(session: AsyncSession, schema: str, notice_id: str) -> list[Any]:
-    return list((await session.execute(_t(schema,
+    return list((await session.execute(sql(schema,
         "SELECT attempt_no, sender, started_at, recorded_at, outcome, reason, "
         "provider_message_id, lease_lost FROM {s}.attempts WHERE notice_id = :id ORDER BY id"),
         {"id": notice_id})).all())
@@ -192,13 +230,13 @@ async def resend(session: AsyncSession, schema: str, notice_id: str) -> str:
     if notice.status != "failed":
         return f"notice is {notice.status}, not failed"
     column = "phone" if notice.channel == "sms" else "email"
-    current = (await session.execute(_t(schema,
+    current = (await session.execute(sql(schema,
         f"SELECT {column} FROM {{s}}.people WHERE person_id = :p"),
         {"p": notice.recipient_id})).scalar_one_or_none()
     address = current or notice.address
     if address is None:
         return f"no {notice.channel} contact for the recipient; correct the roster first"
-    await session.execute(_t(schema,
+    await session.execute(sql(schema,
         "UPDATE {s}.notices SET status = 'pending', attempts = 0, not_before = created_at, address = :a, "
         "finished_at = NULL, permanent = NULL, lease_until = NULL, claim_token = NULL "
         "WHERE notice_id = :id"), {"id": notice_id, "a": address})

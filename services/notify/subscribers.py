@@ -8,6 +8,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from shared.messaging.batch import Prepare
 from shared.messaging.pipeline import Handler, Pipeline
 from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
@@ -17,9 +18,9 @@ GROUP = "notify"
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group: str = GROUP, on_applied=lambda: None) -> None:
+             group: str = GROUP, on_applied=lambda: None, prepare: Prepare | None = None) -> None:
     @broker.subscriber(*topics.sources, **at_least_once_batch(group))
     async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        if "applied" in await pipeline.process_batch(raw_batch(msg), handler):
+        if "applied" in await pipeline.process_batch(raw_batch(msg), handler, prepare):
             on_applied()  # new notices may be due now: wake the sender instead of a poll
         await msg.ack()

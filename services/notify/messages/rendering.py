@@ -73,9 +73,12 @@ class NoticeRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates ship with the code: without this, every render stats the template file.
+            auto_reload=False,
         )
         self._env.filters.update(FILTERS)
         self._env.globals["office"] = self.office
+        self._has_sms: dict[str, bool] = {}
 
     def _render(self, kind: NoticeKind, part: str, context: BaseModel) -> str:
         try:
@@ -87,11 +90,15 @@ class NoticeRenderer:
         return template.render(**values, notice=context)
 
     def has_sms(self, kind: NoticeKind) -> bool:
-        try:
-            self._env.get_template(f"{NoticeKind(kind).value}/sms.txt.j2")
-        except TemplateNotFound:
-            return False
-        return True
+        found = self._has_sms.get(kind)
+        if found is None:  # asked for every planned SMS: the loader is asked once per kind
+            try:
+                self._env.get_template(f"{NoticeKind(kind).value}/sms.txt.j2")
+                found = True
+            except TemplateNotFound:
+                found = False
+            self._has_sms[kind] = found
+        return found
 
     def render_sms(self, kind: NoticeKind, context: BaseModel | Mapping[str, Any]) -> RenderedSms:
         model = coerce_context(kind, context)

@@ -18,8 +18,9 @@ from services.notify import subscribers
 from services.notify.channels import (AliyunSmsChannel, AliyunSmsSettings, SmtpEmailChannel,
                                       SmtpSecurity, SmtpSettings, TokenBucket)
 from services.notify.delivery import RetryPolicy
-from services.notify.handlers import make_handler
+from services.notify.handlers import make_handler, make_prepare
 from services.notify.messages import NoticeKind, NoticeRenderer, OfficeInfo
+from services.notify.roster import RosterCache
 from services.notify.routing import load_routing
 from services.notify.sender import Sender
 from services.notify.wiring import Channels, Deps, Topics
@@ -149,7 +150,9 @@ def build_deps(topics: Topics) -> Deps:
 
 def build_broker(bootstrap: str, pipeline: Pipeline, deps: Deps, group: str) -> KafkaBroker:
     broker = KafkaBroker(bootstrap)
-    subscribers.register(broker, pipeline, make_handler(deps), deps.topics, group=group)
+    roster = RosterCache()
+    subscribers.register(broker, pipeline, make_handler(deps, roster), deps.topics, group=group,
+                         prepare=make_prepare(roster))
     return broker
 
 

@@ -94,3 +94,41 @@ async def test_two_senders_racing_send_each_notice_once(notify):
     assert len(out_ids) == 30 and set(out_ids.values()) == {1}
     per_notice = await h.rows("SELECT notice_id, count(*) FROM {s}.attempts GROUP BY notice_id")
     assert len(per_notice) == 60 and {c for _, c in per_notice} == {1}
+
+
+class Gated:
+    """The real channel, held at the door until the test opens it: a send slower than the lease."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.waiting, self.gate = inner, asyncio.Event(), asyncio.Event()
+
+    async def send(self, message):
+        self.waiting.set()
+        await self.gate.wait()
+        return await self.inner.send(message)
+
+
+async def test_a_send_outliving_its_lease_is_recorded_as_lost_and_changes_nothing(notify):
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    await h.publish(h.topics.accountability, ev.bulletin())  # one e-mail, to the leader
+    await h.wait_notices(1)
+
+    gated = Gated(h.channels.email)
+    slow = h.sender("slow", Channels(sms=h.channels.sms, email=gated))
+    task = asyncio.create_task(slow.run_once())
+    await asyncio.wait_for(gated.waiting.wait(), 10)
+    h.clock.advance(timedelta(seconds=LEASE_S))
+    assert await h.drain(h.sender("fast")) == 1  # the lease expired: taken over, sent, recorded
+    gated.gate.set()
+    assert await task == 1  # the slow send lands now, after the notice was recorded as sent
+
+    attempts = await h.rows("SELECT sender, outcome, lease_lost, attempt_no FROM {s}.attempts "
+                            "ORDER BY id")
+    assert attempts == [("fast", "sent", False, 1), ("slow", "sent", True, 2)]
+    row = await h.rows("SELECT status, claim_token, claimed_by FROM {s}.notices")
+    assert row == [("sent", None, "fast")]
+    assert await h.scalar("SELECT count(*) FROM {s}.outbox WHERE topic = :t",
+                          t=h.topics.notices) == 1  # one NoticeSent: the recorded send's
+    assert len(h.smtp.received) == 2  # the duplicate the lease could not prevent
