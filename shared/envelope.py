@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 from shared.glossary import GLOSSARY
 
@@ -88,6 +88,12 @@ class Envelope(BaseModel):
     unit_id: str | None = Field(None, description="Code of the unit concerned, if any.")
     key: str = Field(description="Aggregate id; the Kafka key, so one case stays in order.")
     payload: dict[str, Any] = Field(description="The typed payload, see the event catalogue.")
+    _parsed: EventPayload | None = PrivateAttr(None)
+
+    def __eq__(self, other: object) -> bool:  # the fields; not whether parsed() was called
+        return isinstance(other, Envelope) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # the payload is a dict: never hashable
 
     @classmethod
     def wrap(
@@ -119,8 +125,11 @@ class Envelope(BaseModel):
         )
 
     def parsed(self) -> EventPayload:
-        """The payload as its registered model (raises pydantic.ValidationError if invalid)."""
-        return payload_class(self.event_type).model_validate(self.payload)
+        """The payload as its registered model (raises pydantic.ValidationError if invalid).
+        Validated once: the pipeline checks it on arrival and the handler reads it again."""
+        if self._parsed is None:
+            self._parsed = payload_class(self.event_type).model_validate(self.payload)
+        return self._parsed
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

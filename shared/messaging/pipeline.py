@@ -131,7 +131,9 @@ class Pipeline:
             if first is None:
                 log.info("duplicate event skipped")
                 return "duplicate"
-            await apply(Tx(session, self.schema, self._clock))
+            tx = Tx(session, self.schema, self._clock)
+            await apply(tx)
+            await tx.flush()  # the handler's before-commit hooks, as in a batch
         log.debug("event applied")
         return "applied"
 
