@@ -111,12 +111,21 @@ class Bench:
         finally:
             await conn.close()
 
-    async def wait_notices(self, exts: set[str], timeout: float) -> dict[str, float]:
-        """ext → mtime of its acknowledgement file, once every one is sent (or the timeout)."""
+    def sms_files(self) -> int:
+        return len(list(self.outbox.glob("sms/*/*.txt")))
+
+    async def wait_notices(self, exts: set[str], timeout: float, files_before: int = 0
+                           ) -> dict[str, float]:
+        """ext → mtime of its acknowledgement file, once every one is sent (or the timeout).
+        `files_before`: SMS files there were before these events were published."""
         by_source = {sid: ext for ext in exts for sid in intake_ids(ext)}
         deadline = time.monotonic() + timeout
         rows: list = []
         while time.monotonic() < deadline:
+            # Count files first (no load on the database being measured); query once they are in.
+            if self.sms_files() < files_before + len(exts):
+                await asyncio.sleep(0.1)
+                continue
             rows = await self.sql("SELECT notice_id, source_event_id FROM notify.notices WHERE "
                                   "status = 'sent' AND source_event_id = ANY($1)", list(by_source))
             if len({by_source[r[1]] for r in rows}) >= len(exts):

@@ -46,6 +46,7 @@ def complaint(i: int, tag: str, unit) -> tuple[str, dict]:
 async def latency(b: Bench, rate: float, seconds: float) -> dict:
     n = int(rate * seconds)
     sent_at: dict[str, float] = {}
+    before = b.sms_files()
     t0 = time.time()
     for i in range(n):
         delay = t0 + i / rate - time.time()
@@ -56,7 +57,7 @@ async def latency(b: Bench, rate: float, seconds: float) -> dict:
         await b.producer.send(b.topic("xn.in.complaints"), door_message("complaint.filed", ext, data),
                               key=ext.encode())
     await b.producer.flush()
-    files = await b.wait_notices(set(sent_at), timeout=120)
+    files = await b.wait_notices(set(sent_at), timeout=120, files_before=before)
     lat = sorted(files[ext] - sent_at[ext] for ext in sent_at if ext in files)
     pick = lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000)  # noqa: E731
     return {"events": n, "with_notice": len(lat), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
@@ -65,6 +66,8 @@ async def latency(b: Bench, rate: float, seconds: float) -> dict:
 
 async def throughput(b: Bench, n: int) -> dict:
     exts = []
+    before = b.sms_files()
+    db0 = await db_counters(b)
     cpu0 = cpu_snapshot(b.pids())
     t0 = time.time()
     for i in range(n):
@@ -74,13 +77,24 @@ async def throughput(b: Bench, n: int) -> dict:
                               key=ext.encode())
     await b.producer.flush()
     published = time.time() - t0
-    files = await b.wait_notices(set(exts), timeout=170)
+    files = await b.wait_notices(set(exts), timeout=170, files_before=before)
     last = max(files.values()) - t0
     cpu1 = cpu_snapshot(b.pids())
+    await asyncio.sleep(1.0)  # backends report their statistics within a second
+    db1 = await db_counters(b)
     stages = await b.stage_done_times(exts, t0)
     return {"events": n, "publish_s": round(published, 2), "elapsed_s": round(last, 1),
             "events_per_s": round(n / last), **stages,
-            "cpu_ms_per_event": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / n, 3) for k in cpu1}}
+            "cpu_ms_per_event": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / n, 3) for k in cpu1},
+            "db_per_event": {k: round((db1[k] - db0[k]) / n, 2) for k in db1}}
+
+
+async def db_counters(b: Bench) -> dict[str, int]:
+    """The bench database's transactions and row operations so far (all services)."""
+    [row] = await b.sql("SELECT xact_commit AS commits, tup_inserted AS inserted, "
+                        "tup_updated AS updated, tup_deleted AS deleted, tup_fetched AS fetched "
+                        "FROM pg_stat_database WHERE datname = current_database()")
+    return dict(row)
 
 
 async def main() -> None:
