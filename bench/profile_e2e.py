@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = str(Path(__file__).resolve().parents[1]) + "/"  # frames of our code (any checkout)
 
 from bench.e2e_support import Bench, county_facts, door_message  # noqa: E402
 from bench.e2e_throughput import complaint  # noqa: E402
@@ -31,11 +32,11 @@ def summarise(collapsed: Path, top: int = 15) -> str:
         stack, _, n = line.rpartition(" ")
         frames, count = stack.split(";"), int(n)
         total += count
-        ours = [f for f in frames if "/work/main/" in f and "/.venv/" not in f]
+        ours = [f for f in frames if ROOT in f and "/.venv/" not in f]
         own[(ours[-1] if ours else frames[-1]).split(" (")[0]] += count
         leaf = frames[-1]
         pkg = leaf.split("site-packages/")[1].split("/")[0] if "site-packages/" in leaf else (
-            "our code" if "/work/main/" in leaf else "stdlib/other")
+            "our code" if ROOT in leaf else "stdlib/other")
         package[pkg] += count
     lines = [f"{total} samples", "by innermost frame of our code (inclusive of what it calls):"]
     lines += [f"  {100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
