@@ -116,7 +116,8 @@ async def main() -> None:
     try:
         b.units = await b.load_roster(county_facts(args.units))
         await clone_open_deadlines(b, args.open_deadlines)
-        out = {"units": args.units, "db_tls": not args.no_db_tls, "open_deadlines": args.open_deadlines,
+        server_ssl = (await b.sql("SHOW ssl"))[0][0] == "on"
+        out = {"units": args.units, "db_tls": server_ssl and not args.no_db_tls, "open_deadlines": args.open_deadlines,
                "latency": await latency(b, args.rate, args.seconds),
                "throughput": await throughput(b, args.events)}
         b.pids()  # for bench/profile_e2e.py
