@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.deadlines import clocks, store
 from services.deadlines.deps import Deps
 from services.deadlines.domain import recompute
+from services.deadlines.unit_of_work import unit_of_work
 from shared.envelope import Envelope
 from shared.events.calendar import CalendarYearLoaded
 from shared.events.deadlines import DeadlineRescheduled
@@ -23,9 +24,14 @@ async def on_year_loaded(tx: Tx, deps: Deps, p: CalendarYearLoaded, env: Envelop
         year = year_from_event(p)
     except CalendarFileError as exc:
         raise Rejected(str(exc), code="invalid_calendar") from None
+    uow = unit_of_work(tx)
+    # Clocks opened earlier in this batch are still buffered: into the table first, so that the
+    # query below finds them too.
+    await uow.flush()
     await store.save_calendar_year(tx.session, tx.schema, year.year, year.data_hash,
                                    p.model_dump(mode="json"), env.event_id)
-    calendar = await deps.calendars.current(tx.session)
+    uow.calendar_changed()
+    calendar = await uow.calendar(deps.calendars)
     rows = await store.open_provisional_for_year(tx.session, tx.schema, year.year)
     moved = 0
     for row in rows:
@@ -33,7 +39,7 @@ async def on_year_loaded(tx: Tx, deps: Deps, p: CalendarYearLoaded, env: Envelop
         result = recompute(row.state, rule, calendar, row.schedule)
         row.schedule = result.schedule  # records the new calendar_version, moved or not
         row.due_at = result.schedule.due_at or row.due_at
-        await store.update(tx.session, tx.schema, row)
+        await uow.update(row)
         if result.due_changed and result.previous.due_at is not None:
             moved += 1
             await clocks.emit(tx, deps, row, DeadlineRescheduled(

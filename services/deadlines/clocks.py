@@ -3,11 +3,11 @@ through the outbox — all inside the handler's transaction (Tx). Handlers map e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.deadlines import store
 from services.deadlines.codec import SUBJECT_TYPE, DeadlineRow, deadline_id
 from services.deadlines.deps import Deps
 from services.deadlines.domain import (
@@ -21,6 +21,7 @@ from services.deadlines.domain import (
     compute_schedule,
     open_deadline,
 )
+from services.deadlines.unit_of_work import unit_of_work
 from shared.envelope import Envelope, EventPayload
 from shared.events.deadlines import (
     DeadlineMet,
@@ -75,12 +76,36 @@ async def emit(tx: Tx, deps: Deps, row: DeadlineRow, payload: EventPayload, caus
         correlation_id=row.correlation_id if case_correlation else None))
 
 
-def warn_if_provisional(row: DeadlineRow) -> None:
-    if row.schedule.provisional:
+class _ProvisionalNotice:
+    """The WARNING for deadlines computed on a provisional calendar, at most once a minute with
+    the number since the last one. From early December every 30-day complaint clock reaches into
+    the next year: a line per clock would double the cost of a complaint for a month and drown
+    the log, and each deadline already says `provisional` in its events, its row and the board."""
+
+    EVERY_S = 60.0
+
+    def __init__(self) -> None:
+        self._last = -self.EVERY_S
+        self._since = 0
+
+    def __call__(self, row: DeadlineRow) -> None:
+        s = row.schedule
+        if not s.provisional:
+            return
+        self._since += 1
+        log.debug("deadline computed on a provisional calendar", deadline_id=row.deadline_id,
+                  provisional_years=list(s.provisional_years), due_at=str(s.due_at))
+        now = time.monotonic()
+        if now - self._last < self.EVERY_S:
+            return
         log.warning("deadline computed on a PROVISIONAL calendar (weekends only): load the "
                     "year's holiday notice with `cli calendar load`", deadline_id=row.deadline_id,
-                    provisional_years=list(row.schedule.provisional_years),
-                    due_at=str(row.schedule.due_at), calendar_version=row.schedule.calendar_version)
+                    provisional_years=list(s.provisional_years), due_at=str(s.due_at),
+                    calendar_version=s.calendar_version, provisional_deadlines=self._since)
+        self._last, self._since = now, 0
+
+
+warn_if_provisional = _ProvisionalNotice()
 
 
 def facts(row: DeadlineRow, rule: DeadlineRule):
@@ -88,7 +113,7 @@ def facts(row: DeadlineRow, rule: DeadlineRule):
 
 
 async def load(tx: Tx, did: str) -> DeadlineRow:
-    row = await store.get_for_update(tx.session, tx.schema, did)
+    row = await unit_of_work(tx).get_for_update(did)
     if row is None:
         raise Rejected(f"no deadline {did}: unknown subject", code="unknown_subject")
     return row
@@ -105,12 +130,13 @@ def _fresh_state(spec: NewClock, rule: DeadlineRule) -> DeadlineState:
 async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> DeadlineRow:
     rule = rule_of(deps, spec.kind)
     state = _fresh_state(spec, rule)
-    calendar = await deps.calendars.current(tx.session)
+    uow = unit_of_work(tx)
+    calendar = await uow.calendar(deps.calendars)
     row = DeadlineRow(spec.deadline_id, spec.kind, SUBJECT_TYPE[spec.kind], spec.subject_id,
-                      spec.unit_id, state, compute_schedule(state, rule, calendar),
+                      spec.unit_id, state, deps.schedules.schedule(state, rule, calendar),
                       origin_event_id=cause.event_id, correlation_id=cause.correlation_id,
                       responsible=spec.responsible)
-    if not await store.insert(tx.session, tx.schema, row):
+    if not await uow.insert(row):
         raise Rejected(f"deadline {row.deadline_id} is already scheduled", code="already_scheduled")
     await emit(tx, deps, row, DeadlineScheduled(deadline=facts(row, rule), starts_at=state.started_at), cause)
     warn_if_provisional(row)
@@ -123,13 +149,14 @@ async def restart_clock(tx: Tx, deps: Deps, row: DeadlineRow, spec: NewClock, ca
     starts again at the new dispatch; earlier cards stay fired for their own round."""
     rule = rule_of(deps, spec.kind)
     state = _fresh_state(spec, rule)
-    calendar = await deps.calendars.current(tx.session)
+    uow = unit_of_work(tx)
+    calendar = await uow.calendar(deps.calendars)
     new = DeadlineRow(row.deadline_id, row.kind, row.subject_type, row.subject_id, spec.unit_id,
-                      state, compute_schedule(state, rule, calendar),
+                      state, deps.schedules.schedule(state, rule, calendar),
                       origin_event_id=cause.event_id, correlation_id=cause.correlation_id,
                       responsible=spec.responsible, round=row.round + 1,
                       hops=row.hops if hops is None else hops)
-    await store.update(tx.session, tx.schema, new)
+    await uow.update(new)
     await emit(tx, deps, new, DeadlineScheduled(deadline=facts(new, rule), starts_at=state.started_at), cause)
     warn_if_provisional(new)
     return new
@@ -143,7 +170,7 @@ async def change_clock(tx: Tx, deps: Deps, did: str, cause: Envelope, command: C
     if row.status != "open":
         verb = _VERBS.get(reason, reason)
         raise Rejected(f"{did}: cannot {verb}: deadline is {row.status}", code="deadline_closed")
-    calendar = await deps.calendars.current(tx.session)
+    calendar = await unit_of_work(tx).calendar(deps.calendars)
     try:
         state = command(row.state, rule, calendar)
     except DeadlineRuleError as exc:
@@ -151,7 +178,7 @@ async def change_clock(tx: Tx, deps: Deps, did: str, cause: Envelope, command: C
     previous_due = row.schedule.due_at or row.due_at
     row.state, row.due_at = state, previous_due
     row.schedule = compute_schedule(state, rule, calendar)
-    await store.update(tx.session, tx.schema, row)
+    await unit_of_work(tx).update(row)
     await emit(tx, deps, row, DeadlineRescheduled(
         deadline=facts(row, rule), previous_due_at=previous_due, reason=reason,
         clock_stopped=row.schedule.due_at is None), cause)
@@ -165,7 +192,7 @@ async def close_clock(tx: Tx, deps: Deps, did: str, at: datetime, cause: Envelop
     rule = rule_of(deps, row.kind)
     if row.status != "open":
         raise Rejected(f"{did}: already {row.status}; nothing to close", code="deadline_closed")
-    calendar = await deps.calendars.current(tx.session)
+    calendar = await unit_of_work(tx).calendar(deps.calendars)
     try:
         closure = close(row.state, rule, calendar, at)
     except DeadlineRuleError as exc:
@@ -173,7 +200,7 @@ async def close_clock(tx: Tx, deps: Deps, did: str, at: datetime, cause: Envelop
     row.state = closure.state
     row.status = "met" if closure.on_time else "missed"
     row.schedule = compute_schedule(closure.state, rule, calendar)
-    await store.update(tx.session, tx.schema, row)
+    await unit_of_work(tx).update(row)
     await emit(tx, deps, row, DeadlineMet(
         deadline=facts(row, rule), met_at=at, late=not closure.on_time,
         lateness_working_days=closure.late_by_working_days), cause)
@@ -184,5 +211,5 @@ async def end_clock(tx: Tx, row: DeadlineRow, status: str, why: str) -> None:
     """The clock no longer applies (a complaint returned, a 退单 window after acceptance):
     no fault and no card, only the record and a log line."""
     row.status = status
-    await store.update(tx.session, tx.schema, row)
+    await unit_of_work(tx).update(row)
     log.info("deadline ended without a card", deadline_id=row.deadline_id, status=status, why=why)

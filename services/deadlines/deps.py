@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from services.deadlines.calendars import CalendarProvider
+from services.deadlines.schedules import ScheduleCache
 from services.deadlines.domain import RuleBook
 from shared import topics as kernel_topics
 
@@ -31,3 +32,4 @@ class Deps:
     calendars: CalendarProvider
     topics: Topics
     producer: str = "deadlines"
+    schedules: ScheduleCache = field(default_factory=ScheduleCache)

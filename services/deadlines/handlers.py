@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
-from services.deadlines import clocks, store
+from services.deadlines import clocks
 from services.deadlines.calendar_sync import on_year_loaded
 from services.deadlines.clocks import NewClock
 from services.deadlines.codec import RULE_KIND, deadline_id
 from services.deadlines.deps import Deps
 from services.deadlines.domain import PauseReason, extend, pause, resume
-from services.deadlines.handlers_complaints import COMPLAINT_HANDLERS
+from services.deadlines.handlers_complaints import COMPLAINT_HANDLERS, COMPLAINT_READS
+from services.deadlines.unit_of_work import unit_of_work
 from shared.envelope import Envelope, EventPayload
 from shared.events.calendar import CalendarYearLoaded
 from shared.events.cases import (
@@ -26,6 +28,7 @@ from shared.events.cases import (
 from shared.events.deadlines import DeadlineFulfilled, DeadlineRequested, Responsible
 from shared.events.roster import CampaignConfigured
 from shared.logs import get_logger
+from shared.messaging.batch import Prepare
 from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Handler, Tx
 from shared.workdays import start_of_day
@@ -47,7 +50,7 @@ async def on_campaign(tx: Tx, deps: Deps, p: CampaignConfigured, env: Envelope) 
         for report in p.reports:
             spec = NewClock("campaign_report", report_subject(p.campaign_id, unit, report.kind),
                             unit, opens, due_date=report.due)
-            if await store.get_for_update(tx.session, tx.schema, spec.deadline_id) is None:
+            if await unit_of_work(tx).get_for_update(spec.deadline_id) is None:
                 await clocks.open_clock(tx, deps, spec, env)
 
 
@@ -107,6 +110,32 @@ HANDLERS: dict[type[EventPayload], Fn] = {
     MatterCompleted: on_matter_completed, DeadlineRequested: on_requested,
     DeadlineFulfilled: on_fulfilled, CalendarYearLoaded: on_year_loaded, **COMPLAINT_HANDLERS,
 }
+
+
+def _matter(p: Any) -> list[str]:
+    return [deadline_id("matter", p.matter_id)]
+
+
+# The stored deadlines each event type's handler reads, so a batch reads them in one statement.
+READS: dict[type[EventPayload], Callable[[Any], list[str]]] = {
+    CampaignConfigured: lambda p: [deadline_id("campaign_report", report_subject(
+        p.campaign_id, unit, report.kind)) for unit in p.unit_ids for report in p.reports],
+    ReportSubmitted: lambda p: [deadline_id("campaign_report", report_subject(
+        p.campaign_id, p.unit_id, p.report_kind))],
+    MatterPaused: _matter, MatterResumed: _matter, MatterExtended: _matter,
+    MatterCompleted: _matter,
+    DeadlineFulfilled: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
+    **COMPLAINT_READS,
+}
+
+
+async def prepare_batch(tx: Tx, envelopes: list[Envelope]) -> None:
+    """Before a batch's handlers run: read and lock every deadline they will read, at once
+    (see unit_of_work.py). Clocks about to be opened are not read: they are new."""
+    ids = [did for env in envelopes if (reads := READS.get(type(env.parsed())))
+           for did in reads(env.parsed())]
+    if ids:
+        await unit_of_work(tx).prefetch(ids)
 
 
 def make_handler(deps: Deps) -> Handler:

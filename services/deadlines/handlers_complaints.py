@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.deadlines import clocks, store
+from services.deadlines import clocks
 from services.deadlines.clocks import NewClock
 from services.deadlines.codec import DeadlineRow, deadline_id
 from services.deadlines.deps import Deps
 from services.deadlines.domain import compute_schedule, extend
+from services.deadlines.unit_of_work import unit_of_work
 from shared.envelope import Envelope
 from shared.events.complaints import (
     ComplaintAccepted,
@@ -40,12 +41,12 @@ def _specs(complaint_id: str, unit_id: str, at: datetime, category: str | None) 
 
 
 async def _rows(tx: Tx, complaint_id: str) -> dict[str, DeadlineRow]:
-    rows = {k: await store.get_for_update(tx.session, tx.schema, deadline_id(k, complaint_id))
-            for k in CLOCKS}
-    if not any(rows.values()):
+    ids = {k: deadline_id(k, complaint_id) for k in CLOCKS}
+    found = await unit_of_work(tx).get_many_for_update(list(ids.values()))
+    if not found:
         raise Rejected(f"no deadlines for complaint {complaint_id}: unknown subject",
                        code="unknown_subject")
-    return {k: r for k, r in rows.items() if r is not None}
+    return {k: found[did] for k, did in ids.items() if did in found}
 
 
 async def _end_open(tx: Tx, rows: dict[str, DeadlineRow], kinds: tuple[str, ...], status: str,
@@ -84,7 +85,7 @@ async def on_returned(tx: Tx, deps: Deps, p: ComplaintReturned, env: Envelope) -
         raise Rejected(f"complaint {p.complaint_id}: 退单 refused, the return window is {state}",
                        code="return_window_closed")
     rule = clocks.rule_of(deps, window.kind)
-    calendar = await deps.calendars.current(tx.session)
+    calendar = await unit_of_work(tx).calendar(deps.calendars)
     due = compute_schedule(window.state, rule, calendar).due_at
     if due is not None and p.returned_at > due:
         raise Rejected(f"complaint {p.complaint_id}: 退单 at {p.returned_at.isoformat()} is after "
@@ -131,6 +132,14 @@ async def on_reopened(tx: Tx, deps: Deps, p: ComplaintReopened, env: Envelope) -
                     category=row.state.category)
     await clocks.restart_clock(tx, deps, row, spec, env)
 
+
+def _clock_ids(p: ComplaintAccepted) -> list[str]:  # any complaint event but the filing
+    return [deadline_id(k, p.complaint_id) for k in CLOCKS]
+
+
+COMPLAINT_READS = {kind: _clock_ids for kind in (
+    ComplaintAccepted, ComplaintRefused, ComplaintReturned, ComplaintRedispatched,
+    ComplaintExtended, ComplaintConcluded, ComplaintReopened)}
 
 COMPLAINT_HANDLERS = {
     ComplaintFiled: on_filed, ComplaintAccepted: on_accepted, ComplaintRefused: on_refused,

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadlines.codec import DeadlineRow, next_fire_at, schedule_from_json, schedule_to_json
+from services.deadlines.codec import DeadlineRow, next_fire_at, schedule_from_json, schedule_json
 from services.deadlines.domain import DeadlineState
 from shared.events.deadlines import Responsible
 
 _COLUMNS = ("deadline_id, kind, subject_type, subject_id, unit_id, responsible, status, card, "
             "state, schedule, due_at, round, hops, origin_event_id, correlation_id")
+_DERIVED = "next_fire_at, provisional, provisional_years, calendar_version, rule_version"
+
+
+@cache
+def _sql(template: str, schema: str) -> TextClause:
+    """Each statement built once per schema: text() parses its SQL on every construction,
+    which costs about as much as the round trip itself."""
+    return text(template.replace("{s}", f'"{schema}"'))
 
 
 def _params(row: DeadlineRow) -> dict[str, Any]:
@@ -24,7 +33,7 @@ def _params(row: DeadlineRow) -> dict[str, Any]:
             "subject_id": row.subject_id, "unit_id": row.unit_id,
             "responsible": row.responsible.model_dump_json(), "status": row.status,
             "card": row.card, "state": row.state.model_dump_json(),
-            "schedule": json.dumps(schedule_to_json(row.schedule)), "due_at": due,
+            "schedule": schedule_json(row.schedule), "due_at": due,
             "next_fire_at": next_fire_at(row.state, row.schedule) if row.status == "open" else None,
             "provisional": row.schedule.provisional,
             "provisional_years": list(row.schedule.provisional_years),
@@ -43,17 +52,50 @@ def _row(r: Any) -> DeadlineRow:
         due_at=r.due_at, round=r.round, hops=r.hops)
 
 
+_INSERT = (
+    f"INSERT INTO {{s}}.deadlines ({_COLUMNS}, {_DERIVED}) VALUES (:deadline_id, :kind, "
+    ":subject_type, :subject_id, :unit_id, CAST(:responsible AS jsonb), :status, :card, "
+    "CAST(:state AS jsonb), CAST(:schedule AS jsonb), :due_at, :round, :hops, "
+    ":origin_event_id, :correlation_id, :next_fire_at, :provisional, :provisional_years, "
+    ":calendar_version, :rule_version) ON CONFLICT (deadline_id) DO NOTHING RETURNING 1")
+
+# Many rows in one statement: one array per column, unnest'ed back into rows. A row's
+# provisional_years travels as an array literal ('{2026,2027}'): unnest cannot carry an array
+# per row.
+_ARRAYS = (("deadline_id", "text"), ("kind", "text"), ("subject_type", "text"),
+           ("subject_id", "text"), ("unit_id", "text"), ("responsible", "text"),
+           ("status", "text"), ("card", "text"), ("state", "text"), ("schedule", "text"),
+           ("due_at", "timestamptz"), ("round", "integer"), ("hops", "integer"),
+           ("origin_event_id", "uuid"), ("correlation_id", "uuid"),
+           ("next_fire_at", "timestamptz"), ("provisional", "boolean"),
+           ("provisional_years", "text"), ("calendar_version", "text"),
+           ("rule_version", "text"))
+_INSERT_MANY = (
+    f"INSERT INTO {{s}}.deadlines ({_COLUMNS}, {_DERIVED}) SELECT deadline_id, kind, "
+    "subject_type, subject_id, unit_id, CAST(responsible AS jsonb), status, card, "
+    "CAST(state AS jsonb), CAST(schedule AS jsonb), due_at, round, hops, origin_event_id, "
+    "correlation_id, next_fire_at, provisional, CAST(provisional_years AS integer[]), "
+    "calendar_version, rule_version FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _ARRAYS)
+    + ") AS x(" + ", ".join(name for name, _ in _ARRAYS) + ") "
+    "ON CONFLICT (deadline_id) DO NOTHING RETURNING deadline_id")
+
+
 async def insert(session: AsyncSession, schema: str, row: DeadlineRow) -> bool:
     """False when a deadline with this id exists already."""
-    done = (await session.execute(text(
-        f'INSERT INTO "{schema}".deadlines ({_COLUMNS}, next_fire_at, provisional, '
-        "provisional_years, calendar_version, rule_version) VALUES (:deadline_id, :kind, "
-        ":subject_type, :subject_id, :unit_id, CAST(:responsible AS jsonb), :status, :card, "
-        "CAST(:state AS jsonb), CAST(:schedule AS jsonb), :due_at, :round, :hops, "
-        ":origin_event_id, :correlation_id, :next_fire_at, :provisional, :provisional_years, "
-        ":calendar_version, :rule_version) ON CONFLICT (deadline_id) DO NOTHING RETURNING 1"),
-        _params(row))).first()
+    done = (await session.execute(_sql(_INSERT, schema), _params(row))).first()
     return done is not None
+
+
+async def insert_many(session: AsyncSession, schema: str, rows: list[DeadlineRow]) -> set[str]:
+    """One round trip for many new rows; returns the ids inserted (those that existed are not)."""
+    if not rows:
+        return set()
+    params = [_params(r) for r in rows]
+    arrays: dict[str, list[Any]] = {name: [p[name] for p in params] for name, _ in _ARRAYS}
+    arrays["provisional_years"] = ["{" + ",".join(map(str, p["provisional_years"])) + "}"
+                                   for p in params]
+    return set((await session.execute(_sql(_INSERT_MANY, schema), arrays)).scalars())
 
 
 async def update(session: AsyncSession, schema: str, row: DeadlineRow) -> None:
@@ -64,21 +106,27 @@ async def update_many(session: AsyncSession, schema: str, rows: list[DeadlineRow
     """One round trip for a whole poll batch (asyncpg executemany)."""
     if not rows:
         return
-    await session.execute(text(
-        f'UPDATE "{schema}".deadlines SET unit_id = :unit_id, responsible = '
-        "CAST(:responsible AS jsonb), status = :status, card = :card, state = CAST(:state AS jsonb), "
-        "schedule = CAST(:schedule AS jsonb), due_at = :due_at, next_fire_at = :next_fire_at, "
-        "provisional = :provisional, provisional_years = :provisional_years, "
-        "calendar_version = :calendar_version, rule_version = :rule_version, round = :round, "
-        "hops = :hops, origin_event_id = :origin_event_id, correlation_id = :correlation_id, "
-        "updated_at = now() WHERE deadline_id = :deadline_id"), [_params(r) for r in rows])
+    await session.execute(_sql(_UPDATE, schema), [_params(r) for r in rows])
 
 
-async def get_for_update(session: AsyncSession, schema: str, deadline_id: str) -> DeadlineRow | None:
-    r = (await session.execute(text(
-        f'SELECT {_COLUMNS} FROM "{schema}".deadlines WHERE deadline_id = :i FOR UPDATE'),
-        {"i": deadline_id})).first()
-    return _row(r) if r else None
+_UPDATE = (
+    "UPDATE {s}.deadlines SET unit_id = :unit_id, responsible = "
+    "CAST(:responsible AS jsonb), status = :status, card = :card, state = CAST(:state AS jsonb), "
+    "schedule = CAST(:schedule AS jsonb), due_at = :due_at, next_fire_at = :next_fire_at, "
+    "provisional = :provisional, provisional_years = :provisional_years, "
+    "calendar_version = :calendar_version, rule_version = :rule_version, round = :round, "
+    "hops = :hops, origin_event_id = :origin_event_id, correlation_id = :correlation_id, "
+    "updated_at = now() WHERE deadline_id = :deadline_id")
+# ORDER BY: rows locked in one order, whoever asks.
+_GET_MANY = (f"SELECT {_COLUMNS} FROM {{s}}.deadlines WHERE deadline_id = ANY(:ids) "
+             "ORDER BY deadline_id FOR UPDATE")
+
+
+async def get_many_for_update(session: AsyncSession, schema: str,
+                              deadline_ids: list[str]) -> dict[str, DeadlineRow]:
+    """The rows of those ids that exist, locked, in one round trip."""
+    rows = (await session.execute(_sql(_GET_MANY, schema), {"ids": deadline_ids})).all()
+    return {r.deadline_id: _row(r) for r in rows}
 
 
 async def claim_due(session: AsyncSession, schema: str, now: datetime, batch: int) -> list[DeadlineRow]:
@@ -110,11 +158,13 @@ async def save_calendar_year(session: AsyncSession, schema: str, year: int, data
         {"y": year, "h": data_hash, "p": json.dumps(payload, ensure_ascii=False), "e": event_id})
 
 
+_TOKEN = ("SELECT coalesce(string_agg(year::text || '@' || data_hash, ',' ORDER BY year), '') "
+          "FROM {s}.calendar_years")
+
+
 async def calendar_token(session: AsyncSession, schema: str) -> str:
     """Which years (and data) are stored; a cheap query on a table of a few rows."""
-    return (await session.execute(text(
-        "SELECT coalesce(string_agg(year::text || '@' || data_hash, ',' ORDER BY year), '') "
-        f'FROM "{schema}".calendar_years'))).scalar_one()
+    return (await session.execute(_sql(_TOKEN, schema))).scalar_one()
 
 
 async def calendar_payloads(session: AsyncSession, schema: str) -> list[dict[str, Any]]:

@@ -7,13 +7,14 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from services.deadlines.deps import Topics
+from shared.messaging.batch import Prepare
 from shared.messaging.pipeline import Handler, Pipeline
 from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group_id: str = "deadlines") -> None:
+             group_id: str = "deadlines", prepare: Prepare | None = None) -> None:
     @broker.subscriber(*topics.consumed(), **at_least_once_batch(group_id))
     async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        await pipeline.process_batch(raw_batch(msg), handler)
+        await pipeline.process_batch(raw_batch(msg), handler, prepare)
         await msg.ack()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.deadlines.calendars import CalendarProvider
 from services.deadlines.deps import Deps, Topics
 from services.deadlines.domain import load_rule_book
-from services.deadlines.handlers import make_handler
+from services.deadlines.handlers import make_handler, prepare_batch
 from services.deadlines.poller import Poller
 from services.deadlines.settings import HERE
 from services.deadlines.subscribers import register
@@ -25,7 +25,7 @@ from shared.clock import ManualClock
 from shared.db import make_engine, session_factory
 from shared.envelope import Envelope, EventPayload
 from shared.messaging.outbox import OutboxRelay, make_producer
-from shared.messaging.pipeline import Pipeline
+from shared.messaging.pipeline import Handler, Pipeline
 from shared.migrations import migrations_dir, upgrade_async
 from tests.support.kafka import TopicReader, create_topics, publish, unique
 from tests.support.waiting import wait_for
@@ -43,6 +43,8 @@ class Harness:
     pollers: list[Poller]
     out: TopicReader
     dead: TopicReader
+    pipeline: Pipeline  # to apply a chosen batch directly (tests of batching)
+    handler: Handler
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     async def send(self, topic: str, payload: EventPayload, key: str, **kw: Any) -> Envelope:
@@ -112,12 +114,15 @@ async def start(infra, start_at: datetime, n_pollers: int = 1):
                         producer=producer, clock=clock, relay_wake=relay.wake,
                         dead_letter_topic=dlq, backoff_s=0.01)
     broker = KafkaBroker(infra.kafka_bootstrap)
-    register(broker, pipeline, make_handler(deps), topics, group_id=f"deadlines-{schema}")
+    handler = make_handler(deps)
+    register(broker, pipeline, handler, topics, group_id=f"deadlines-{schema}",
+             prepare=prepare_batch)
     pollers = [Poller(sessions=sessions, schema=schema, clock=clock, deps=deps, batch=50,
                       interval_s=0.05, wake=relay.wake) for _ in range(n_pollers)]
     out = await TopicReader(infra.kafka_bootstrap, topics.deadlines).start()
     dead = await TopicReader(infra.kafka_bootstrap, dlq).start()
-    h = Harness(infra.kafka_bootstrap, schema, topics, dlq, clock, engine, deps, pollers, out, dead)
+    h = Harness(infra.kafka_bootstrap, schema, topics, dlq, clock, engine, deps, pollers, out, dead,
+                pipeline, handler)
     h.tasks = [asyncio.create_task(relay.run()), *(asyncio.create_task(p.run()) for p in pollers)]
     await broker.start()
 
