@@ -209,7 +209,9 @@ async def close_clock(tx: Tx, deps: Deps, did: str, at: datetime, cause: Envelop
 
 async def end_clock(tx: Tx, row: DeadlineRow, status: str, why: str) -> None:
     """The clock no longer applies (a complaint returned, a 退单 window after acceptance):
-    no fault and no card, only the record and a log line."""
+    no fault and no card, only the record and a log line. Cancelling is routine (every accepted
+    complaint closes its 退单 window): a DEBUG line, not an INFO line per complaint."""
     row.status = status
     await unit_of_work(tx).update(row)
-    log.info("deadline ended without a card", deadline_id=row.deadline_id, status=status, why=why)
+    (log.debug if status == "cancelled" else log.info)(
+        "deadline ended without a card", deadline_id=row.deadline_id, status=status, why=why)

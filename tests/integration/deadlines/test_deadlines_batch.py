@@ -157,8 +157,10 @@ async def test_batches_give_what_one_at_a_time_gives(infra):
             ["applied"] * 2 + ["applied"] * 6 + ["duplicate"] + ["applied"] * 7
             + ["applied", "dead-lettered", "dead-lettered", "dead-lettered", "applied"]
             + ["applied", "dead-lettered", "applied"])
-        # The mixed batch went through as one; the last two were redone one message at a time.
+        # The mixed batch went through as one; the last two were redone one message at a time
+        # (the third stopped at its second C-3, the fourth at the flush).
         assert in_batch[1] == [True] * 13
+        assert in_batch[2] == [True] * 3 + [False] * 5
         assert in_batch[3] == [True] * 3 + [False] * 3
         table, published = await snapshot(batched)
         assert (table, published) == await snapshot(single)
@@ -167,11 +169,12 @@ async def test_batches_give_what_one_at_a_time_gives(infra):
         c1 = rows["complaint_acceptance:C-1"]
         assert (c1["unit_id"], c1["round"], c1["hops"], c1["status"]) == ("SCJ", 1, 1, "open")
         assert rows["complaint_conclusion:C-2"]["status"] == "met"
-        assert rows["matter:M-1"]["status"] in ("met", "missed")
+        assert rows["matter:M-1"]["status"] == "met"  # due 10-21: 5 wd, paused 10-13, + 3 wd
         m27 = rows["matter:M-27"]
         assert m27["provisional"] is False and "+county:2027@" in m27["calendar_version"]
         assert rows["matter:M-28"]["provisional"] is False
-        assert [p[1] for p in published].count("deadline.rescheduled") >= 4  # pause, resume, extend, calendar
+        # M-1 paused, resumed, extended; M-27 moved by the 2027 calendar.
+        assert [p[1] for p in published].count("deadline.rescheduled") == 4
         # Two partitions: the dead letters of different keys come in no fixed order.
         letters = sorted((d["error_type"], d["error"]) for d in await batched.wait_dead_letters(4))
         assert letters == sorted((d["error_type"], d["error"])
