@@ -88,7 +88,8 @@ class Envelope(BaseModel):
     unit_id: str | None = Field(None, description="Code of the unit concerned, if any.")
     key: str = Field(description="Aggregate id; the Kafka key, so one case stays in order.")
     payload: dict[str, Any] = Field(description="The typed payload, see the event catalogue.")
-    _parsed: EventPayload | None = PrivateAttr(None)
+    # (the payload dict it was parsed from, the model): a copy with another payload re-parses
+    _parsed: tuple[dict[str, Any], EventPayload] | None = PrivateAttr(None)
 
     def __eq__(self, other: object) -> bool:  # the fields; not whether parsed() was called
         return isinstance(other, Envelope) and self.__dict__ == other.__dict__
@@ -108,8 +109,12 @@ class Envelope(BaseModel):
         correlation_id: uuid.UUID | None = None,
         event_id: uuid.UUID | None = None,
     ) -> Envelope:
-        """Build an envelope; with `cause`, correlation is inherited and causation set."""
-        return cls(
+        """Build an envelope; with `cause`, correlation is inherited and causation set.
+        The payload is a validated model, so the envelope is assembled without validating it
+        again; only a time without a zone (the one field that could be wrong) goes through
+        validation, which refuses it."""
+        fields = dict(
+            envelope_version=ENVELOPE_VERSION,
             event_id=event_id or uuid.uuid4(),
             event_type=payload.event_type,
             schema_version=payload.schema_version,
@@ -123,13 +128,19 @@ class Envelope(BaseModel):
             key=key,
             payload=payload.model_dump(mode="json"),
         )
+        if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+            return cls(**fields)  # raises ValidationError
+        env = cls.model_construct(**fields)
+        env._parsed = (env.payload, payload)
+        return env
 
     def parsed(self) -> EventPayload:
         """The payload as its registered model (raises pydantic.ValidationError if invalid).
         Validated once: the pipeline checks it on arrival and the handler reads it again."""
-        if self._parsed is None:
-            self._parsed = payload_class(self.event_type).model_validate(self.payload)
-        return self._parsed
+        if self._parsed is None or self._parsed[0] is not self.payload:
+            self._parsed = (self.payload,
+                            payload_class(self.event_type).model_validate(self.payload))
+        return self._parsed[1]
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
