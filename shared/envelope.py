@@ -65,6 +65,10 @@ def payload_class(event_type: str) -> type[EventPayload]:
         raise UnknownEventType(event_type) from None
 
 
+def is_registered(event_type: str) -> bool:
+    return event_type in _REGISTRY
+
+
 def registered_events() -> dict[str, type[EventPayload]]:
     return dict(_REGISTRY)
 

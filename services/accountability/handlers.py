@@ -78,6 +78,7 @@ ROUTES: dict[type[EventPayload], Route] = {
     office.AppealDecided: _appeal_decided,
 }
 ROUTE_BY_TYPE = {cls.event_type: route for cls, route in ROUTES.items()}
+ACCEPTS = frozenset(ROUTE_BY_TYPE)  # the pipeline passes over anything else unparsed
 
 
 def make_handler(deps: Deps) -> Handler:

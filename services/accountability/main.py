@@ -10,7 +10,7 @@ from shared.runtime import Runtime, run
 
 from . import http, subscribers
 from .domain import RuleBookError
-from .handlers import make_handler, make_prepare
+from .handlers import ACCEPTS, make_handler, make_prepare
 from .rulebook_store import store_rulebook
 from .settings import AccountabilitySettings
 from .wiring import Deps, Topics, deadlines_calendar
@@ -23,7 +23,7 @@ def setup(rt: Runtime) -> None:
     settings: AccountabilitySettings = rt.settings  # type: ignore[assignment]
     deps = Deps(topics=Topics(), calendar=deadlines_calendar(settings.calendar_dir))
     subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics,
-                         prepare=make_prepare(deps))
+                         prepare=make_prepare(deps), accepts=ACCEPTS)
     http.add_routes(rt.http, rt.sessions, rt.schema)
     loaded = asyncio.Event()
 

@@ -7,6 +7,8 @@ and a unit's events from different topics are handled one at a time). Topic name
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -20,10 +22,11 @@ GROUP = "accountability"
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group: str = GROUP, prepare: Prepare | None = None) -> None:
+             group: str = GROUP, prepare: Prepare | None = None,
+             accepts: Collection[str] | None = None) -> None:
     # faststream refuses concurrent workers with manual commits over several topics; one
     # consumer it is (decisions about a unit are serialised by its row lock anyway).
     @broker.subscriber(*topics.sources, **at_least_once_batch(group))
     async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        await pipeline.process_batch(raw_batch(msg), handler, prepare)
+        await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts)
         await msg.ack()

@@ -110,6 +110,7 @@ HANDLERS: dict[type[EventPayload], Fn] = {
     MatterCompleted: on_matter_completed, DeadlineRequested: on_requested,
     DeadlineFulfilled: on_fulfilled, CalendarYearLoaded: on_year_loaded, **COMPLAINT_HANDLERS,
 }
+ACCEPTS = frozenset(cls.event_type for cls in HANDLERS)  # the rest is passed over unparsed
 
 
 def _matter(p: Any) -> list[str]:

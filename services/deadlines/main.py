@@ -6,7 +6,7 @@ from services.deadlines.api import board_routes
 from services.deadlines.calendars import CalendarProvider
 from services.deadlines.deps import Deps, Topics
 from services.deadlines.domain import load_rule_book
-from services.deadlines.handlers import make_handler, prepare_batch
+from services.deadlines.handlers import ACCEPTS, make_handler, prepare_batch
 from services.deadlines.metrics import refresh_open_gauge
 from services.deadlines.poller import Poller
 from services.deadlines.settings import DeadlinesSettings
@@ -23,7 +23,7 @@ def setup(rt: Runtime) -> None:
                 calendars=CalendarProvider.from_directory(rt.schema, s.calendar_dir),
                 topics=Topics())
     register(rt.broker, rt.pipeline, make_handler(deps), deps.topics, group_id=SERVICE,
-             prepare=prepare_batch)
+             prepare=prepare_batch, accepts=ACCEPTS)
     poller = Poller(sessions=rt.sessions, schema=rt.schema, clock=rt.clock, deps=deps,
                     batch=s.poll_batch, interval_s=s.poll_interval_s, wake=rt.relay.wake)
     rt.background.append(poller.run)

@@ -3,6 +3,8 @@ transaction per batch) → ack."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -13,8 +15,9 @@ from shared.messaging.subscriber import at_least_once_batch, raw_batch
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group_id: str = "deadlines", prepare: Prepare | None = None) -> None:
+             group_id: str = "deadlines", prepare: Prepare | None = None,
+             accepts: Collection[str] | None = None) -> None:
     @broker.subscriber(*topics.consumed(), **at_least_once_batch(group_id))
     async def on_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        await pipeline.process_batch(raw_batch(msg), handler, prepare)
+        await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts)
         await msg.ack()

@@ -40,6 +40,12 @@ def make_prepare(roster: RosterCache) -> Prepare:
     return prepare
 
 
+# What the handler acts on; the pipeline passes over anything else on its topics unparsed.
+ACCEPTS = frozenset(cls.event_type for cls in (
+    UnitRegistered, PersonRegistered, PersonAppointed, ComplaintFiled, ComplaintConcluded,
+    DeadlineWarned, DeadlineMissed, MeasureDecided, AppealRuled, BulletinPublished))
+
+
 def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
     """`roster`: the in-memory roster copy, shared with `make_prepare`; one per consumer (it
     runs one transaction at a time). Made here when not given (tests calling the handler)."""

@@ -8,7 +8,7 @@ from shared.health import since
 
 from . import http, subscribers
 from .delivery import RetryPolicy
-from .handlers import make_handler, make_prepare
+from .handlers import ACCEPTS, make_handler, make_prepare
 from .roster import RosterCache
 from .sender import Sender
 from .settings import NotifySettings
@@ -29,7 +29,8 @@ def setup(rt: Runtime) -> None:
         lease_s=settings.sender_lease_s, poll_s=settings.sender_poll_s, wake_relay=rt.relay.wake)
     roster = RosterCache()  # the consumer's copy of the roster, shared by its two steps
     subscribers.register(rt.broker, rt.pipeline, make_handler(deps, roster), deps.topics,
-                         on_applied=sender.wake, prepare=make_prepare(roster))
+                         on_applied=sender.wake, prepare=make_prepare(roster),
+                         accepts=ACCEPTS)
     http.add_routes(rt.http, rt.sessions, rt.schema)
 
     async def sender_loop() -> None:

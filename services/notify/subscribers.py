@@ -5,6 +5,8 @@ them are applied one at a time. Topic names come from `Topics`, so tests use the
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -18,9 +20,10 @@ GROUP = "notify"
 
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
-             group: str = GROUP, on_applied=lambda: None, prepare: Prepare | None = None) -> None:
+             group: str = GROUP, on_applied=lambda: None, prepare: Prepare | None = None,
+             accepts: Collection[str] | None = None) -> None:
     @broker.subscriber(*topics.sources, **at_least_once_batch(group))
     async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
-        if "applied" in await pipeline.process_batch(raw_batch(msg), handler, prepare):
+        if "applied" in await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts):
             on_applied()  # new notices may be due now: wake the sender instead of a poll
         await msg.ack()

@@ -5,6 +5,10 @@ once. Semantics stay those of Pipeline.process:
 - messages that do not parse are dead-lettered (they never enter the transaction);
 - the inbox insert for the whole batch is one statement; ids already there are skipped, and
   an id twice in one batch is applied once;
+- with `accepts` (the event types the handler acts on), any other event is passed over without
+  parsing its payload, an inbox row or a handler call: outcome 'ignored'. The type is read from
+  the record's `event_type` header (every outbox row has it), else from the envelope; a type
+  no one registered is not passed over but dead-lettered like any invalid envelope;
 - an optional `prepare(tx, values)` runs first, inside the transaction, with the values about
   to be applied (not duplicates), so a service can read what the whole batch needs at once;
 - handlers run in log order inside the transaction; their outbox rows are written at the end;
@@ -17,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +29,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from shared.envelope import Envelope, UnknownEventType
+from shared.envelope import Envelope, UnknownEventType, is_registered
 from shared.logs import get_logger
 from shared.messaging.deadletter import RawMessage
 from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
@@ -48,9 +52,13 @@ class _Item:
     context: dict[str, Any]
 
 
-def _parse(msg: RawMessage, parse) -> tuple[uuid.UUID, str, Any, dict[str, Any]]:
+def _parse(msg: RawMessage, parse, accepts: Collection[str] | None = None
+           ) -> tuple[uuid.UUID, str, Any, dict[str, Any]]:
+    """(dedup id, label, value, log context); value None: an envelope of a type not accepted."""
     if parse is None:
         env = Envelope.from_bytes(msg.value)
+        if accepts is not None and _passed_over(env.event_type, accepts):
+            return env.event_id, env.event_type, None, {}
         env.parsed()
         return env.event_id, env.event_type, env, {
             "event_id": str(env.event_id), "correlation_id": str(env.correlation_id),
@@ -62,13 +70,33 @@ def _parse(msg: RawMessage, parse) -> tuple[uuid.UUID, str, Any, dict[str, Any]]
 Prepare = Callable[[Tx, list[Any]], Awaitable[None]]
 
 
+def _passed_over(event_type: str, accepts: Collection[str]) -> bool:
+    # A type nobody registered is not "another consumer's business": it is dead-lettered.
+    return event_type not in accepts and is_registered(event_type)
+
+
+def _header_type(msg: RawMessage) -> str | None:
+    for k, v in msg.headers:
+        if k == "event_type":
+            return v.decode("utf-8", "replace")
+    return None
+
+
 async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[..., Awaitable[None]],
-                        parse, prepare: Prepare | None = None) -> list[str]:
+                        parse, prepare: Prepare | None = None,
+                        accepts: Collection[str] | None = None) -> list[str]:
     outcomes = ["dead-lettered"] * len(msgs)
     items: list[_Item] = []
+    ignored = 0
     for i, msg in enumerate(msgs):
+        if accepts is not None and (t := _header_type(msg)) is not None and _passed_over(t, accepts):
+            outcomes[i], ignored = "ignored", ignored + 1
+            continue
         try:
-            dedup_id, label, value, ctx = _parse(msg, parse)
+            dedup_id, label, value, ctx = _parse(msg, parse, accepts)
+            if value is None:
+                outcomes[i], ignored = "ignored", ignored + 1
+                continue
         except PoisonMessage as exc:
             await p._dead_letter(msg, exc, 1)
             continue
@@ -77,6 +105,9 @@ async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[.
             await p._dead_letter(msg, PoisonMessage(explain(exc), code=code), 1)
             continue
         items.append(_Item(i, msg, dedup_id, label, value, ctx))
+    if ignored:
+        EVENTS_IN.labels(p.service, msgs[0].topic, "ignored").inc(ignored)
+        p.last_progress = time.monotonic()
     if not items:
         return outcomes
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
 import structlog
@@ -138,9 +138,11 @@ class Pipeline:
         return "applied"
 
     async def process_batch(self, msgs: list[RawMessage], handler: Handler,
-                            prepare: Prepare | None = None) -> list[str]:
-        """Apply a batch of envelopes in one transaction (see shared/messaging/batch.py)."""
-        return await process_batch(self, msgs, handler, None, prepare)
+                            prepare: Prepare | None = None,
+                            accepts: Collection[str] | None = None) -> list[str]:
+        """Apply a batch of envelopes in one transaction (see shared/messaging/batch.py);
+        events whose type is not in `accepts` (when given) are passed over."""
+        return await process_batch(self, msgs, handler, None, prepare, accepts)
 
     async def process_raw_batch(self, msgs: list[RawMessage],
                                 handler: Callable[[Tx, T], Awaitable[None]],

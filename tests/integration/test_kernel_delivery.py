@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from shared.cli import deadletters
 from shared.envelope import Envelope
-from tests.integration.kernel_app.app import NotePosted
+from shared.messaging.deadletter import RawMessage
+from tests.integration.kernel_app.app import NotePosted, NoteStored, make_handler
 from tests.integration.kernel_app.fixtures import kernel  # noqa: F401  (fixture)
 from tests.support.kafka import TopicReader, publish
 from tests.support.waiting import wait_for
@@ -98,3 +99,36 @@ async def test_dead_letter_replay_after_a_fix_applies_once(infra, kernel):
 
 async def _has(reader: TopicReader, n: int) -> bool:
     return len(await reader.poll()) >= n
+
+
+async def test_a_consumer_passes_over_types_it_does_not_act_on(infra, kernel):
+    """`accepts`: another service's events on a shared topic cost no parse, no inbox row and no
+    handler call; a type nobody registered is still dead-lettered."""
+    stored = Envelope.wrap(NoteStored(note_id="s", length=1), key="s", occurred_at=T0,
+                           producer="elsewhere")
+    unknown = {**json.loads(stored.to_bytes()), "event_type": "test.unheard_of"}
+    broken = {**json.loads(stored.to_bytes()), "payload": {"note_id": 1}}
+    posted = note("p1", "ok")
+
+    def rec(i: int, value: bytes, event_type: str | None) -> RawMessage:
+        headers = (("event_type", event_type.encode()),) if event_type else ()
+        return RawMessage(kernel["in"], 0, i, None, value, headers)
+
+    outcomes = await kernel["pipeline"].process_batch([
+        rec(0, posted.to_bytes(), "test.note_posted"),
+        rec(1, stored.to_bytes(), "test.note_stored"),  # by its header
+        rec(2, stored.to_bytes(), None),  # no header: by its envelope
+        rec(3, json.dumps(broken).encode(), "test.note_stored"),  # not ours to judge
+        rec(4, json.dumps(unknown).encode(), "test.unheard_of"),
+    ], make_handler(kernel["out"], set()), accepts={"test.note_posted"})
+    assert outcomes == ["applied", "ignored", "ignored", "ignored", "dead-lettered"]
+    async with kernel["engine"].connect() as conn:
+        inbox = (await conn.execute(text(
+            f'SELECT event_id FROM "{kernel["schema"]}".inbox'))).scalars().all()
+    assert inbox == [posted.event_id]
+    dlq = await TopicReader(infra.kafka_bootstrap, kernel["dlq"]).start()
+    try:
+        await wait_for(lambda: _has(dlq, 1), what="the unknown type dead-lettered")
+        assert "test.unheard_of" in json.loads(dlq.records[0].value)["error"]
+    finally:
+        await dlq.stop()

@@ -57,7 +57,8 @@ async def kernel(infra, request):
     relay_task = asyncio.create_task(relay.run())
     await broker.start()
     yield {"schema": schema, "in": in_t, "out": out_t, "dlq": dlq_t, "engine": engine,
-           "forbidden": forbidden, "mode": request.param, "batches": batches}
+           "forbidden": forbidden, "mode": request.param, "batches": batches,
+           "pipeline": pipeline}
     await broker.stop()
     relay.stop()
     await relay_task
