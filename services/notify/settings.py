@@ -49,8 +49,8 @@ class NotifySettings(ServiceSettings):
     quiet_hours_start: str = Field("22:00", description="non-urgent SMS held from (local time)")
     quiet_hours_end: str = Field("07:00", description="… until (Asia/Shanghai); equal = off")
     # --- the sender ----------------------------------------------------------------------
-    sender_batch: int = Field(50, ge=1, description="notices claimed per round")
-    sender_concurrency: int = Field(8, ge=1, description="sends in flight per replica")
+    sender_batch: int = Field(200, ge=1, description="notices claimed per round")
+    sender_concurrency: int = Field(16, ge=1, description="sends in flight per replica")
     sender_poll_s: float = Field(1.0, gt=0, description="pause between rounds when idle")
     sender_lease_s: float = Field(
         120.0, gt=0, description="a claim expires after this (clock time): a crashed sender's "
