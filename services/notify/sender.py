@@ -39,6 +39,7 @@ from .routing import release_time
 from .wiring import Channels, Deps
 
 log = get_logger(__name__)
+RECORD_EVERY, RECORD_WAIT_S = 50, 0.02  # record sends in groups (see Sender._send_all)
 NOTICES = Counter("xn_notices_total", "Delivery attempts recorded, by channel and resulting state "
                   "(sent, pending = retry scheduled, failed)", ["channel", "status"])
 
@@ -107,16 +108,23 @@ class Sender:
         return len(claimed)
 
     async def _send_all(self, claimed: list[store.Notice], token: uuid.UUID) -> None:
-        """Record outcomes as sends finish, one transaction for all that finished together:
-        a few transactions per claim instead of one per notice, and a slow send does not hold
-        back the record of the fast ones (a crash loses, and later re-sends, only what was not
+        """Record outcomes as sends finish, a group at a time: when RECORD_EVERY have finished,
+        when the sends in flight pause for RECORD_WAIT_S, or when the last is done. A few
+        transactions per claim instead of one per notice, and a slow send does not hold back
+        the record of the fast ones (a crash loses, and later re-sends once, only what was not
         recorded yet). Killing the round cancels the sends still in flight."""
         tasks = {asyncio.ensure_future(self._send(n)): n for n in claimed}
         pending = set(tasks)
+        finished: list[tuple[store.Notice, datetime, DeliveryResult]] = []
         try:
             while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                await self._record([(tasks[t], *t.result()) for t in done], token)
+                done, pending = await asyncio.wait(
+                    pending, timeout=RECORD_WAIT_S if finished else None,
+                    return_when=asyncio.FIRST_COMPLETED)
+                finished += [(tasks[t], *t.result()) for t in done]
+                if finished and (len(finished) >= RECORD_EVERY or not pending or not done):
+                    await self._record(finished, token)
+                    finished = []
         finally:
             for t in pending:
                 t.cancel()
