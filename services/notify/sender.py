@@ -52,9 +52,9 @@ def template_params(context: dict) -> dict[str, str]:
 def outgoing(n: store.Notice) -> OutgoingSms | OutgoingEmail:
     if n.channel == "sms":
         return OutgoingSms(n.notice_id, n.kind, n.address or "", n.body_text or "",
-                           template_params(n.context))
+                           template_params(n.context), created_at=n.created_at)
     return OutgoingEmail(n.notice_id, n.address or "", n.subject or "", n.body_text or "",
-                         n.body_html or "", to_name=n.recipient_name)
+                         n.body_html or "", to_name=n.recipient_name, created_at=n.created_at)
 
 
 class Sender:

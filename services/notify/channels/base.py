@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -66,6 +67,7 @@ class OutgoingSms:
     phone: str
     text: str  # full rendered text with signature, as the handset will show it
     template_params: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None  # when the notice was made (the local outbox's folder)
 
     def __post_init__(self) -> None:
         check_notice_id(self.notice_id)
@@ -79,6 +81,7 @@ class OutgoingEmail:
     text: str
     html: str
     to_name: str | None = None
+    created_at: datetime | None = None  # when the notice was made (the local outbox's folder)
 
     def __post_init__(self) -> None:
         check_notice_id(self.notice_id)

@@ -43,6 +43,19 @@ async def test_same_notice_id_twice_gives_one_file_even_on_another_day(tmp_path)
     assert len(files) == 1 and "测试短信" in files[0].read_text(encoding="utf-8")
 
 
+async def test_a_notice_files_under_the_day_it_was_created_whenever_it_is_sent(tmp_path) -> None:
+    days = iter([datetime(2026, 5, 20, 3, 0, tzinfo=UTC), datetime(2026, 5, 21, 3, 0, tzinfo=UTC)])
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: next(days))
+    made = LATE_EVENING_UTC  # 00:30 on 15 May in Shanghai
+    first = await channel.send(OutgoingSms("n-5", "deadline_warning", "13800000000", "第一次",
+                                           created_at=made))
+    again = await channel.send(OutgoingSms("n-5", "deadline_warning", "13800000000", "重发",
+                                           created_at=made))  # a retry, a day later
+    assert first == again and first.provider_message_id == "sms/2026-05-15/n-5.txt"
+    files = list((tmp_path / "sms").rglob("*.txt"))
+    assert len(files) == 1 and "第一次" in files[0].read_text(encoding="utf-8")
+
+
 async def test_concurrent_duplicates_give_one_file(tmp_path) -> None:
     channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
     results = await asyncio.gather(*(channel.send(sms("n-9")) for _ in range(8)))
