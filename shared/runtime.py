@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import uvicorn
-import uvloop
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -166,7 +165,4 @@ def run(service: str, schema: str, settings: ServiceSettings,
         setup(rt)
         await serve(rt)
 
-    # uvloop: the same asyncio API with its I/O and callbacks in C; the services are mostly
-    # sockets (Kafka, PostgreSQL) and spend markedly less CPU per event on it.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main())
+    asyncio.run(main())
