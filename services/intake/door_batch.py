@@ -59,8 +59,9 @@ class DoorBatch:
                 {"s": [a[0] for a in self.answers], "k": [a[1] for a in self.answers],
                  "st": [a[2].status for a in self.answers],
                  "r": [answer_json(a[2]) for a in self.answers]})
-        log.info("door batch applied", requests=len(self.answers),
-                 events=sum(len(a[2].body["events"]) for a in self.answers))
+        events = [e for a in self.answers for e in a[2].body["events"]]
+        log.info("door batch applied", requests=len(self.answers), events=len(events),
+                 correlation_ids=sorted({e["correlation_id"] for e in events}))
 
 
 async def prepare(tx: Tx, messages: list[DoorMessage]) -> None:
