@@ -7,8 +7,10 @@ once. Semantics stay those of Pipeline.process:
   an id twice in one batch is applied once;
 - with `accepts` (the event types the handler acts on), any other event is passed over without
   parsing its payload, an inbox row or a handler call: outcome 'ignored'. The type is read from
-  the record's `event_type` header (every outbox row has it), else from the envelope; a type
-  no one registered is not passed over but dead-lettered like any invalid envelope;
+  the record's `event_type` header, which every outbox row carries (its payload was validated
+  when it was built). A record without the header did not come from one of our outboxes: it is
+  checked in full (an invalid one is dead-lettered) before it may be passed over. A type no one
+  registered is never passed over but dead-lettered;
 - an optional `prepare(tx, values)` runs first, inside the transaction, with the values about
   to be applied (not duplicates), so a service can read what the whole batch needs at once;
 - handlers run in log order inside the transaction; their outbox rows are written at the end;
@@ -57,9 +59,9 @@ def _parse(msg: RawMessage, parse, accepts: Collection[str] | None = None
     """(dedup id, label, value, log context); value None: an envelope of a type not accepted."""
     if parse is None:
         env = Envelope.from_bytes(msg.value)
+        env.parsed()  # no header: not from one of our outboxes, so checked in full first
         if accepts is not None and _passed_over(env.event_type, accepts):
             return env.event_id, env.event_type, None, {}
-        env.parsed()
         return env.event_id, env.event_type, env, {
             "event_id": str(env.event_id), "correlation_id": str(env.correlation_id),
             "event_type": env.event_type, "unit_id": env.unit_id}

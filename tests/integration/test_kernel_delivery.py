@@ -103,7 +103,8 @@ async def _has(reader: TopicReader, n: int) -> bool:
 
 async def test_a_consumer_passes_over_types_it_does_not_act_on(infra, kernel):
     """`accepts`: another service's events on a shared topic cost no parse, no inbox row and no
-    handler call; a type nobody registered is still dead-lettered."""
+    handler call; a record from outside our outboxes (no header) is checked in full first, and a
+    type nobody registered is still dead-lettered."""
     stored = Envelope.wrap(NoteStored(note_id="s", length=1), key="s", occurred_at=T0,
                            producer="elsewhere")
     unknown = {**json.loads(stored.to_bytes()), "event_type": "test.unheard_of"}
@@ -118,17 +119,20 @@ async def test_a_consumer_passes_over_types_it_does_not_act_on(infra, kernel):
         rec(0, posted.to_bytes(), "test.note_posted"),
         rec(1, stored.to_bytes(), "test.note_stored"),  # by its header
         rec(2, stored.to_bytes(), None),  # no header: by its envelope
-        rec(3, json.dumps(broken).encode(), "test.note_stored"),  # not ours to judge
-        rec(4, json.dumps(unknown).encode(), "test.unheard_of"),
+        rec(3, json.dumps(broken).encode(), "test.note_stored"),  # from an outbox: not ours to judge
+        rec(4, json.dumps(broken).encode(), None),  # from elsewhere: checked in full
+        rec(5, json.dumps(unknown).encode(), "test.unheard_of"),
     ], make_handler(kernel["out"], set()), accepts={"test.note_posted"})
-    assert outcomes == ["applied", "ignored", "ignored", "ignored", "dead-lettered"]
+    assert outcomes == ["applied", "ignored", "ignored", "ignored", "dead-lettered",
+                        "dead-lettered"]
     async with kernel["engine"].connect() as conn:
         inbox = (await conn.execute(text(
             f'SELECT event_id FROM "{kernel["schema"]}".inbox'))).scalars().all()
     assert inbox == [posted.event_id]
     dlq = await TopicReader(infra.kafka_bootstrap, kernel["dlq"]).start()
     try:
-        await wait_for(lambda: _has(dlq, 1), what="the unknown type dead-lettered")
-        assert "test.unheard_of" in json.loads(dlq.records[0].value)["error"]
+        await wait_for(lambda: _has(dlq, 2), what="the broken and the unknown dead-lettered")
+        errors = [json.loads(r.value)["error"] for r in dlq.records]
+        assert "note_id" in errors[0] and "test.unheard_of" in errors[1]
     finally:
         await dlq.stop()
