@@ -1,6 +1,7 @@
 """How fast the deadlines service turns complaint.filed events into clocks, against a bare loop.
 
     uv run python bench/deadlines_intake.py [--events 5000] [--partitions 4] [--profile FILE]
+                                            [--gc service|default]
 
 Service: the real subscriber → pipeline (inbox, handler, outbox in one transaction per batch),
 outbox relay and poller, in this process, on a fresh schema and fresh topics. N complaint.filed
@@ -9,12 +10,16 @@ stops when the inbox holds the last one (applied), and again when the relay has 
 last DeadlineScheduled. Every SQL statement the service's engine sends is counted.
 Baseline, same broker and database, same N, same run: aiokafka consume → asyncpg INSERT
 (executemany, one transaction per batch of up to 500) → offset commit; no envelope, no inbox,
-no rules, no outbox. Needs Kafka and PostgreSQL (`source .infra/env`)."""
+no rules, no outbox. Needs Kafka and PostgreSQL (`source .infra/env`).
+GC: the collector's runs and CPU while the service works are reported; `--gc service` (the
+default) applies the deadlines process's policy (services/deadlines/gc_policy.py) once the
+service is built, as main.py does; `--gc default` keeps CPython's thresholds, to compare."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import re
 import sys
@@ -31,6 +36,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 from faststream.kafka import KafkaBroker  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
+from services.deadlines import gc_policy  # noqa: E402
 from services.deadlines.calendars import CalendarProvider  # noqa: E402
 from services.deadlines.deps import Deps, Topics  # noqa: E402
 from services.deadlines.domain import load_rule_book  # noqa: E402
@@ -79,6 +85,25 @@ async def publish_all(bootstrap: str, topic: str, values: list[tuple[bytes, byte
         await producer.stop()
 
 
+class GcMeter:
+    """Collections per generation and the CPU they took, while `on`."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.runs = [0, 0, 0]
+        self.cpu_s = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.runs[info["generation"]] += 1
+            self.cpu_s += time.process_time() - self._started
+
+
 def _statement_kind(sql: str) -> str:
     """A short label per statement shape: verb and table, e.g. 'INSERT deadlines'."""
     s = " ".join(sql.split())
@@ -90,7 +115,7 @@ def _statement_kind(sql: str) -> str:
 
 
 async def bench_service(bootstrap: str, database_url: str, n: int, partitions: int,
-                        profile: str | None) -> dict:
+                        profile: str | None, gc_mode: str) -> dict:
     schema = f"dlb_{uuid.uuid4().hex[:8]}"
     await upgrade_async(migrations_dir("deadlines"), schema, database_url)
     topics = Topics(**{name: unique(f"bench.{name}") for name in (
@@ -127,6 +152,10 @@ async def bench_service(bootstrap: str, database_url: str, n: int, partitions: i
     poller = Poller(sessions=sessions, schema=schema, clock=clock, deps=deps, batch=500,
                     interval_s=0.25, wake=relay.wake)
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(poller.run())]
+    if gc_mode == "service":
+        gc_policy.apply()
+    meter = GcMeter()
+    gc.callbacks.append(meter)
 
     # Progress is watched on a connection of its own, so the count is the service's alone.
     watcher = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -143,6 +172,7 @@ async def bench_service(bootstrap: str, database_url: str, n: int, partitions: i
         if profiler:
             profiler.start()
         t0, cpu0 = time.perf_counter(), time.process_time()
+        meter.on = True
         await broker.start()
         while True:
             applied = await scalar("SELECT count(*) FROM {s}.inbox")
@@ -151,6 +181,7 @@ async def bench_service(bootstrap: str, database_url: str, n: int, partitions: i
             await asyncio.sleep(0.02)
         t_applied = time.perf_counter() - t0
         cpu_applied = time.process_time() - cpu0  # this process: consumer, handler, relay, poller
+        meter.on = False
         service_statements = statements.copy()
         while True:
             published = await scalar("SELECT count(*) FROM {s}.outbox WHERE published_at IS NOT NULL")
@@ -158,15 +189,19 @@ async def bench_service(bootstrap: str, database_url: str, n: int, partitions: i
                 break
             await asyncio.sleep(0.02)
         t_published = time.perf_counter() - t0
+        cpu_published = time.process_time() - cpu0
         if profiler:
             profiler.stop()
             Path(profile).write_text(profiler.output_text(unicode=True, show_all=False))
         counting["on"] = False
         clocks = await scalar("SELECT count(*) FROM {s}.deadlines")
         return {"applied_s": t_applied, "published_s": t_published, "clocks": clocks,
-                "statements": service_statements, "cpu_s": cpu_applied}
+                "statements": service_statements, "cpu_s": cpu_applied,
+                "cpu_published_s": cpu_published, "gc_runs": meter.runs,
+                "gc_cpu_s": meter.cpu_s}
     finally:
         counting["on"] = False
+        gc.callbacks.remove(meter)
         await broker.stop()
         relay.stop()
         for t in tasks:
@@ -216,6 +251,8 @@ async def main() -> None:
     p.add_argument("--events", type=int, default=5000, help="complaint.filed envelopes")
     p.add_argument("--partitions", type=int, default=4, help="partitions per topic (service default)")
     p.add_argument("--profile", help="write a pyinstrument profile of the service run here")
+    p.add_argument("--gc", choices=("service", "default"), default="service",
+                   help="the deadlines process's GC policy, or CPython's default thresholds")
     args = p.parse_args()
     configure_logging("bench", "WARNING", "console")
     logging.getLogger("faststream").setLevel(logging.WARNING)
@@ -224,7 +261,7 @@ async def main() -> None:
         sys.exit(why)
     n = args.events
     svc = await bench_service(infra.kafka_bootstrap, infra.database_url, n, args.partitions,
-                              args.profile)
+                              args.profile, args.gc)
     t_bare = await bench_bare(infra.kafka_bootstrap, infra.database_url, n, args.partitions)
     svc_rate = n / svc["applied_s"]
     bare_rate = n / t_bare
@@ -233,6 +270,11 @@ async def main() -> None:
           f"after {svc['published_s']:.2f} s = {n / svc['published_s']:.0f} events/s")
     print(f"CPU of the service process until the last was applied: "
           f"{1000 * svc['cpu_s'] / n:.3f} ms per event")
+    print(f"CPU until the last DeadlineScheduled was published (the relay's share too): "
+          f"{1000 * svc['cpu_published_s'] / n:.3f} ms per event")
+    young, middle, full = svc["gc_runs"]
+    print(f"  cyclic GC ({args.gc} policy) until the last was applied: {1000 * svc['gc_cpu_s'] / n:.3f} ms per "
+          f"event; collections young/middle/full: {young}/{middle}/{full}")
     total = sum(svc["statements"].values())
     print(f"SQL statements until the last was applied: {total} = {total / n:.2f} per event")
     for kind, count in svc["statements"].most_common():

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.deadlines.codec import SUBJECT_TYPE, DeadlineRow, deadline_id
+from services.deadlines.codec import NOBODY, SUBJECT_TYPE, DeadlineRow, deadline_id
 from services.deadlines.deps import Deps
 from services.deadlines.domain import (
     Closure,
@@ -47,7 +47,7 @@ class NewClock:
     limit_days: int | None = None
     due_date: date | None = None
     category: str | None = None
-    responsible: Responsible = field(default_factory=Responsible)
+    responsible: Responsible = field(default_factory=lambda: NOBODY)
 
     @property
     def deadline_id(self) -> str:

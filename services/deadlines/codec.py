@@ -29,6 +29,10 @@ SUBJECT_TYPE = {"campaign_report": "report", "matter": "matter", "complaint_acce
 # The red card fires on the first instant after due_at (due_actions asks `now > due_at`).
 AFTER_DUE = timedelta(milliseconds=1)
 _EVENT_NS = uuid.UUID("1d7e1c52-7d4e-4f0e-8b59-0c9b8e5d4a11")
+# No one named (every complaint clock): one shared instance instead of a model per clock, and
+# its JSON encoded once. Safe to share: a Responsible is replaced, never changed in place.
+NOBODY = Responsible()
+NOBODY_JSON = NOBODY.model_dump_json()
 
 
 def wire_kind(rule_kind: str) -> str:
@@ -102,7 +106,7 @@ class DeadlineRow:
     schedule: Schedule
     origin_event_id: uuid.UUID
     correlation_id: uuid.UUID
-    responsible: Responsible = field(default_factory=Responsible)
+    responsible: Responsible = field(default_factory=lambda: NOBODY)
     status: str = "open"
     card: str = "none"
     due_at: datetime | None = None

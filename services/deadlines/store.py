@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.deadlines.codec import DeadlineRow, next_fire_at, schedule_from_json, schedule_json
+from services.deadlines.codec import (
+    NOBODY,
+    NOBODY_JSON,
+    DeadlineRow,
+    next_fire_at,
+    schedule_from_json,
+    schedule_json,
+)
 from services.deadlines.domain import DeadlineState
 from shared.events.deadlines import Responsible
 
@@ -27,19 +34,28 @@ def _sql(template: str, schema: str) -> TextClause:
     return text(template.replace("{s}", f'"{schema}"'))
 
 
+# The column values of a row, in this order: a tuple per row for a batch INSERT (transposed
+# into one array per column), a dict for the one-row statements.
+_PARAMS = ("deadline_id", "kind", "subject_type", "subject_id", "unit_id", "responsible",
+           "status", "card", "state", "schedule", "due_at", "round", "hops", "origin_event_id",
+           "correlation_id", "next_fire_at", "provisional", "provisional_years",
+           "calendar_version", "rule_version")
+
+
+def _values(row: DeadlineRow) -> tuple:
+    s = row.schedule
+    return (row.deadline_id, row.kind, row.subject_type, row.subject_id, row.unit_id,
+            NOBODY_JSON if row.responsible is NOBODY else row.responsible.model_dump_json(),
+            row.status, row.card, row.state.model_dump_json(), schedule_json(s),
+            s.due_at or row.due_at, row.round, row.hops, row.origin_event_id, row.correlation_id,
+            next_fire_at(row.state, s) if row.status == "open" else None, s.provisional,
+            s.provisional_years, s.calendar_version, s.rule_version)
+
+
 def _params(row: DeadlineRow) -> dict[str, Any]:
-    due = row.schedule.due_at or row.due_at
-    return {"deadline_id": row.deadline_id, "kind": row.kind, "subject_type": row.subject_type,
-            "subject_id": row.subject_id, "unit_id": row.unit_id,
-            "responsible": row.responsible.model_dump_json(), "status": row.status,
-            "card": row.card, "state": row.state.model_dump_json(),
-            "schedule": schedule_json(row.schedule), "due_at": due,
-            "next_fire_at": next_fire_at(row.state, row.schedule) if row.status == "open" else None,
-            "provisional": row.schedule.provisional,
-            "provisional_years": list(row.schedule.provisional_years),
-            "calendar_version": row.schedule.calendar_version,
-            "rule_version": row.schedule.rule_version, "round": row.round, "hops": row.hops,
-            "origin_event_id": row.origin_event_id, "correlation_id": row.correlation_id}
+    params = dict(zip(_PARAMS, _values(row)))
+    params["provisional_years"] = list(params["provisional_years"])
+    return params
 
 
 def _row(r: Any) -> DeadlineRow:
@@ -62,14 +78,10 @@ _INSERT = (
 # Many rows in one statement: one array per column, unnest'ed back into rows. A row's
 # provisional_years travels as an array literal ('{2026,2027}'): unnest cannot carry an array
 # per row.
-_ARRAYS = (("deadline_id", "text"), ("kind", "text"), ("subject_type", "text"),
-           ("subject_id", "text"), ("unit_id", "text"), ("responsible", "text"),
-           ("status", "text"), ("card", "text"), ("state", "text"), ("schedule", "text"),
-           ("due_at", "timestamptz"), ("round", "integer"), ("hops", "integer"),
-           ("origin_event_id", "uuid"), ("correlation_id", "uuid"),
-           ("next_fire_at", "timestamptz"), ("provisional", "boolean"),
-           ("provisional_years", "text"), ("calendar_version", "text"),
-           ("rule_version", "text"))
+_TYPES = {"round": "integer", "hops": "integer", "due_at": "timestamptz",
+          "next_fire_at": "timestamptz", "origin_event_id": "uuid", "correlation_id": "uuid",
+          "provisional": "boolean"}
+_ARRAYS = tuple((name, _TYPES.get(name, "text")) for name in _PARAMS)
 _INSERT_MANY = (
     f"INSERT INTO {{s}}.deadlines ({_COLUMNS}, {_DERIVED}) SELECT deadline_id, kind, "
     "subject_type, subject_id, unit_id, CAST(responsible AS jsonb), status, card, "
@@ -91,11 +103,14 @@ async def insert_many(session: AsyncSession, schema: str, rows: list[DeadlineRow
     """One round trip for many new rows; returns the ids inserted (those that existed are not)."""
     if not rows:
         return set()
-    params = [_params(r) for r in rows]
-    arrays: dict[str, list[Any]] = {name: [p[name] for p in params] for name, _ in _ARRAYS}
-    arrays["provisional_years"] = ["{" + ",".join(map(str, p["provisional_years"])) + "}"
-                                   for p in params]
+    arrays = dict(zip(_PARAMS, map(list, zip(*map(_values, rows)))))
+    arrays["provisional_years"] = [_year_array(years) for years in arrays["provisional_years"]]
     return set((await session.execute(_sql(_INSERT_MANY, schema), arrays)).scalars())
+
+
+@lru_cache(maxsize=64)
+def _year_array(years: tuple[int, ...]) -> str:
+    return "{" + ",".join(map(str, years)) + "}"
 
 
 async def update(session: AsyncSession, schema: str, row: DeadlineRow) -> None:
