@@ -1,6 +1,6 @@
 """A batch's clock rows and events are freed by reference counting when its transaction ends,
-and the deadlines process's GC policy is what main.py applies: the collector is then only a
-safety net for rare cycles (see services/deadlines/gc_policy.py)."""
+which is what lets the deadlines process (main.py) run the cyclic collector rarely: see
+services/deadlines/gc_policy.py."""
 
 from __future__ import annotations
 
