@@ -12,7 +12,7 @@ Baseline, same broker and database, same N, same run: aiokafka consume → async
 (executemany, one transaction per batch of up to 500) → offset commit; no envelope, no inbox,
 no rules, no outbox. Needs Kafka and PostgreSQL (`source .infra/env`).
 GC: the collector's runs and CPU while the service works are reported; `--gc service` (the
-default) applies the deadlines process's policy (services/deadlines/gc_policy.py) once the
+default) applies the deadlines process's policy (shared/gc_policy.py) once the
 service is built, as main.py does; `--gc default` keeps CPython's thresholds, to compare."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 from faststream.kafka import KafkaBroker  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
-from services.deadlines import gc_policy  # noqa: E402
+from shared import gc_policy  # noqa: E402
 from services.deadlines.calendars import CalendarProvider  # noqa: E402
 from services.deadlines.deps import Deps, Topics  # noqa: E402
 from services.deadlines.domain import load_rule_book  # noqa: E402

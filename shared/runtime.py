@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import events  # noqa: F401  (registers every payload type)
+from shared import gc_policy
 from shared.clock import Clock, clock_from_settings
 from shared.db import make_engine, session_factory
 from shared.health import HealthState, health_routes, since
@@ -163,6 +164,7 @@ def run(service: str, schema: str, settings: ServiceSettings,
         # Built inside the loop: aiokafka refuses to create a producer outside a running loop.
         rt = build_runtime(service, schema, settings)
         setup(rt)
+        gc_policy.apply()  # last: everything built so far lives as long as the process
         await serve(rt)
 
     asyncio.run(main())

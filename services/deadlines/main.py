@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.deadlines import gc_policy
 from services.deadlines.api import board_routes
 from services.deadlines.calendars import CalendarProvider
 from services.deadlines.deps import Deps, Topics
@@ -32,7 +31,6 @@ def setup(rt: Runtime) -> None:
     # The poller always has work in the future: "pending" so a hung loop fails liveness.
     rt.health.progress["deadline_poller"] = lambda: (since(poller.last_progress), True)
     board_routes(rt.http, rt.sessions, rt.schema)
-    gc_policy.apply()  # last: everything built so far lives as long as the process
 
 
 def main() -> None:

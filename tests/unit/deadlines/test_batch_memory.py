@@ -1,6 +1,6 @@
 """A batch's clock rows and events are freed by reference counting when its transaction ends,
-which is what lets the deadlines process (main.py) run the cyclic collector rarely: see
-services/deadlines/gc_policy.py."""
+which is what lets every service process (shared/runtime.py) run the cyclic collector rarely: see
+shared/gc_policy.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import gc
 import weakref
 from datetime import datetime, timezone
 
-from services.deadlines import gc_policy
+from shared import gc_policy
 from services.deadlines.unit_of_work import unit_of_work
 from shared.clock import ManualClock
 from shared.messaging.tx import Tx

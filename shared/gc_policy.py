@@ -1,8 +1,9 @@
-"""How often CPython's cyclic garbage collector runs in the deadlines process.
+"""How often CPython's cyclic garbage collector runs in a service process (shared/runtime.py
+applies this once the service is built).
 
 Measured with bench/deadlines_intake.py (--gc default against the policy here): with CPython's
-thresholds (700, 10, 10) the collector took 0.16-0.25 ms of the service's ~0.5 ms of CPU per
-complaint.filed. A batch (up to 500 events, one transaction) keeps what it builds alive until
+thresholds (700, 10, 10) the collector took 0.16-0.25 ms of the deadlines service's ~0.5 ms of
+CPU per complaint.filed; every service's batches look alike. A batch (up to 500 events, one transaction) keeps what it builds alive until
 its commit: clock rows, outgoing envelopes, the consumer's records and the driver's
 parameters, ~100 tracked objects per event, so ~50k for a full batch. Every 700 of them start
 a young collection that finds them all alive and promotes them, and every hundredth young
@@ -14,10 +15,9 @@ modules, classes, compiled schemas and SQL metadata that live as long as the pro
 - a young threshold above a full batch's live objects lets a batch end, and its objects die by
   reference counting, before a collection looks at them.
 
-Reference counting frees a batch entirely (no cycle per batch: see UnitOfWork), so the
-collector only has to catch rare cycles; catching them later costs a few MB at most.
-This is process-wide and not specific to deadlines: it belongs in shared/runtime.py for every
-service. Until then the deadlines process applies it itself (main.py)."""
+Reference counting frees a batch entirely when nothing in it points back at its transaction
+(deadlines' UnitOfWork keeps the session, not the Tx, for that reason), so the collector only
+has to catch rare cycles; catching them later costs a few MB at most."""
 
 from __future__ import annotations
 
