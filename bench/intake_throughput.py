@@ -27,6 +27,7 @@ from services.intake.commands import COMMANDS
 from services.intake.subscribers import build_door_router
 from shared.logs import configure_logging
 from tests.integration.intake.harness import start_intake
+from shared import gc_policy
 from tests.support.infra import locate
 from tests.support.kafka import unique, create_topics
 
@@ -65,6 +66,7 @@ async def drain(it, topic: str, n: int) -> float:
 async def kafka_door(bootstrap: str, dsn: str, n: int) -> float:
     async for it in start_intake(bootstrap, dsn, with_doors=False):
         await seed(it)
+        gc_policy.apply()  # as the service process does once it is built (shared/runtime.py)
         p = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
         await p.start()
         futs = [await p.send(it.doors.inspections, door_message(i)) for i in range(n)]
