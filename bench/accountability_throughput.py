@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
+from shared import gc_policy  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
 from tests.integration.accountability.campaign import generate  # noqa: E402
 from tests.integration.accountability.harness import env, start_service  # noqa: E402
@@ -44,6 +45,7 @@ async def bench_service(infra, n: int, units: int) -> tuple[int, int, float]:
         events = [e for _, e in c.events if e.event_type != "fault.exemption_granted"]
         events = list({e.event_id: e for e in events}.values())  # no redeliveries here
         await h.seed_roster(c.roster, datetime(2026, 1, 1, tzinfo=timezone.utc))
+        gc_policy.apply()  # as the service process does once it is built (shared/runtime.py)
         out = await TopicReader(infra.kafka_bootstrap, h.topics.accountability).start()
         base = await h.processed()
         t0 = time.perf_counter()
