@@ -130,16 +130,16 @@ async def through_consumer(engine, schema: str, name: str, events: list[Envelope
         await pipeline.process_batch(raw(roster_evs[i:i + 500]), handler, prepare)
     before = await _count(engine, schema)
     msgs, counter = raw(events), StatementCounter(engine)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(msgs), 500):
         outcomes = await pipeline.process_batch(msgs[i:i + 500], handler, prepare)
         assert set(outcomes) == {"applied"}, outcomes
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     event.remove(engine.sync_engine, "before_cursor_execute", counter._count)
     made = await _count(engine, schema) - before
     batches = -(-len(msgs) // 500)
-    return name, len(events) / elapsed, _sql_figure(counter.n, len(events), batches, "event",
-                                                    "batch of 500"), made
+    statements = _sql_figure(counter.n, len(events), batches, "event", "batch of 500")
+    return name, len(events) / elapsed, statements, made, _cpu(cpu, len(events), "event")
 
 
 async def _count(engine, schema: str) -> int:
@@ -148,7 +148,7 @@ async def _count(engine, schema: str) -> int:
 
 
 async def through_sender(sessions, schema, channels, channel, n, concurrency,
-                         counter: StatementCounter) -> tuple[float, str]:
+                         counter: StatementCounter) -> tuple[float, str, str]:
     """notices/s and statements/notice (the claims included) through the sender loop."""
     now = datetime.now(timezone.utc)
     async with sessions() as s, s.begin():
@@ -158,10 +158,10 @@ async def through_sender(sessions, schema, channels, channel, n, concurrency,
     sender = Sender(sessions=sessions, schema=schema, clock=SystemClock(), channels=channels,
                     deps=deps, policy=RetryPolicy(), batch=100, concurrency=concurrency)
     first, claims = counter.n, 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while await sender.run_once():
         claims += 1
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     statements = _sql_figure(counter.n - first, n, claims, "notice", "claim of 100")
     async with sessions() as s:
         pending = (await s.execute(text(f'SELECT count(*) FROM "{schema}".notices WHERE '
@@ -169,7 +169,7 @@ async def through_sender(sessions, schema, channels, channel, n, concurrency,
         await s.execute(text(f'TRUNCATE "{schema}".notices, "{schema}".attempts'))
         await s.commit()
     assert pending == 0, f"{pending} of {n} {channel} notices not sent"
-    return n / elapsed, statements
+    return n / elapsed, statements, _cpu(cpu, n, "notice")
 
 
 async def bare(n, concurrency, send_one) -> float:
@@ -184,7 +184,14 @@ async def bare(n, concurrency, send_one) -> float:
     return n / (time.perf_counter() - started)
 
 
-Row = tuple[str, float, str, str]  # path, rate, unit, SQL statements per item and per round
+# path, rate, unit, SQL statements per item and per round, this process's CPU per item
+Row = tuple[str, float, str, str, str]
+
+
+def _cpu(seconds: float, items: int, item: str) -> str:
+    """time.process_time(): every thread of this process (the file writes' workers too), not
+    PostgreSQL's. In the sender rows the SMTP server and the SMS stub run here as well."""
+    return f"{seconds * 1000 / items:.3f} ms CPU per {item}"
 
 
 def _sql_figure(statements: int, items: int, rounds: int, item: str, round_: str) -> str:
@@ -198,11 +205,11 @@ async def consumer_rows(engine, dsn: str, events: int, units: int) -> list[Row]:
         schema = f"bench_notify_{uuid.uuid4().hex[:6]}"
         await upgrade_async(migrations_dir("notify"), schema, dsn)
         try:
-            _, rate, statements, made = await through_consumer(engine, schema, name,
-                                                               make(events, units), units)
+            _, rate, statements, made, cpu = await through_consumer(
+                engine, schema, name, make(events, units), units)
             per = made // events
             assert per * events == made, f"{made} notices from {events} events"
-            rows.append((f"consumer, {name}", rate, "events/s", statements))
+            rows.append((f"consumer, {name}", rate, "events/s", statements, cpu))
         finally:
             async with engine.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -247,18 +254,18 @@ async def main(events: int, emails: int, sms: int, concurrency: int) -> list[Row
             r.raise_for_status()
 
         async def sender(label, chans, channel, n):
-            rate, statements = await through_sender(sessions, schema, chans, channel, n,
-                                                    concurrency, counter)
-            results.append((label, rate, "notices/s", statements))
+            rate, statements, cpu = await through_sender(sessions, schema, chans, channel, n,
+                                                         concurrency, counter)
+            results.append((label, rate, "notices/s", statements, cpu))
 
         if emails:
             results.append(("e-mail, bare aiosmtplib loop",
-                            await bare(emails, concurrency, bare_mail), "notices/s", ""))
+                            await bare(emails, concurrency, bare_mail), "notices/s", "", ""))
             await sender("e-mail, notify sender (PostgreSQL claim/record/outbox)", channels,
                          "email", emails)
         if sms:
             results.append(("SMS, bare httpx loop (signed Alibaba form)",
-                            await bare(sms, concurrency, bare_sms), "notices/s", ""))
+                            await bare(sms, concurrency, bare_sms), "notices/s", "", ""))
             await sender("SMS, notify sender (PostgreSQL claim/record/outbox)", channels, "sms",
                          sms)
             local = Channels(sms=OutboxSmsChannel(Path(folder.name)),
@@ -281,12 +288,13 @@ async def main(events: int, emails: int, sms: int, concurrency: int) -> list[Row
 def write_results(args, results: list[Row], notes: str) -> None:
     cmd = (f"uv run python -m bench.notify_throughput --events {args.events} --emails "
            f"{args.emails} --sms {args.sms} --concurrency {args.concurrency}")
-    rows = "\n".join(f"| {name} | {rate:,.0f} {unit} | {st} |" for name, rate, unit, st in results)
+    rows = "\n".join(f"| {name} | {rate:,.0f} {unit} | {st} | {cpu} |"
+                     for name, rate, unit, st, cpu in results)
     section = (f"## Notify\n\nCommand: `cd /work/main && {cmd}` (consumer: batches of 500 "
                f"through `Pipeline.process_batch`, 30 units on the roster; sender: local aiosmtpd, "
                f"SMS stub and local outbox files, {args.concurrency} sends in flight, claims of "
                f"100; PostgreSQL local, {datetime.now().date()}).\n\n"
-               "| path | throughput | SQL statements |\n|---|---|---|\n"
+               "| path | throughput | SQL statements | CPU (this process) |\n|---|---|---|---|\n"
                f"{rows}\n\n{notes.strip()}\n")
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     if "## Notify" in old:
@@ -312,7 +320,7 @@ if __name__ == "__main__":
     a = p.parse_args()
     configure_logging("bench", "WARNING")  # a log line per notice would measure the terminal
     res = asyncio.run(main(a.events, a.emails, a.sms, a.concurrency))
-    for name, rate, unit, st in res:
-        print(f"{name:<72} {rate:8.0f} {unit:<10} {st}")
+    for name, rate, unit, st, cpu in res:
+        print(f"{name:<72} {rate:8.0f} {unit:<10} {st:<36} {cpu}")
     if not a.no_write:
         write_results(a, res, NOTES)

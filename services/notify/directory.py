@@ -7,9 +7,10 @@ notice is planned, and the role holders are those whose appointment covers today
 
 Cost per batch, not per event: the roster is read from the in-memory copy (roster.py), checked
 once per transaction; complaints and measures a batch asks for are read in one query each
-(`prefetch`); every write (projections and notices) is staged and goes out in one executemany
-per statement before the commit (staging.py, through the kernel's `Tx.before_commit`). What a
-transaction staged is read back from the stage, so a later event of the same batch sees it."""
+(`prefetch`); every write is staged and goes out before the commit (through the kernel's
+`Tx.before_commit`): projections in one executemany per statement (staging.py), the batch's
+notices in one statement (store.insert_notices). What a transaction staged is read back from
+the stage, so a later event of the same batch sees it."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class Directory:
     def __init__(self, tx: Tx, roster: Roster, cache: RosterCache) -> None:
         self._tx, self._schema, self.roster, self._cache = tx, tx.schema, roster, cache
         self._staged = Staged()
+        self._notices: list[store.NewNotice] = []  # for the delivery log, in one statement
         self._roster_written = False
         self._complaints: dict[str, tuple[Person, str]] = {}  # staged in this transaction
         self._measures: dict[str, tuple[str, int]] = {}  # staged: measure id → (code, revision)
@@ -75,6 +77,8 @@ class Directory:
 
     async def flush(self) -> None:
         await self._staged.write(self._tx.session)
+        notices, self._notices = self._notices, []
+        await store.insert_notices(self._tx.session, self._schema, notices)
 
     async def prefetch(self, complaint_ids: list[str], measure_ids: list[str]) -> None:
         """Read the stored complaints and measures the batch's events name, one query each."""
@@ -170,7 +174,7 @@ class Directory:
     # --- the delivery log ---------------------------------------------------------------
     def add_notice(self, row: store.NewNotice) -> None:
         """Into the delivery log at commit; a notice already there is left as it is."""
-        self._staged.add(self._sql(store.INSERT_NOTICE), store.notice_params(row))
+        self._notices.append(row)
 
 
 def _complainant(complaint_id: str, name: str, phone: str | None, email: str | None) -> Person:

@@ -7,6 +7,7 @@ a NoticeFailed event at once: nobody is left uninformed without a record saying 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from shared.envelope import Envelope
@@ -20,6 +21,9 @@ from .routing import ChannelKind, MissingContact, Recipient, plan_deliveries
 from .wiring import Deps
 
 log = get_logger(__name__)
+# The stdlib logger behind `log`: its level is what structlog's filter_by_level checks
+# (shared/logs.py), asked here before building a DEBUG line's fields at all.
+_levels = logging.getLogger(__name__)
 
 
 def render(deps: Deps, kind: str, channel: str, context) -> dict[str, str | None]:
@@ -40,6 +44,7 @@ async def enqueue(tx: Tx, env: Envelope, request: NoticeRequest, deps: Deps,
                   for a in request.addressees]
     plan = plan_deliveries(deps.routing, request.kind, recipients, now)
     urgent = deps.routing.route(request.kind).urgent
+    debug = _levels.isEnabledFor(logging.DEBUG)  # the line below costs more than the check
     for p in plan.deliveries:
         if p.channel is ChannelKind.SMS and not deps.renderer.has_sms(request.kind):
             continue  # the kind has no SMS wording (e.g. the bulletin): e-mail only by design
@@ -58,9 +63,10 @@ async def enqueue(tx: Tx, env: Envelope, request: NoticeRequest, deps: Deps,
         d.add_notice(row)
         # DEBUG, not INFO: a line per notice would cost more than planning it; the delivery
         # log itself is the record.
-        log.debug("notice planned", notice_id=row.notice_id, kind=row.kind,
-                  channel=row.channel, role=row.recipient_role, held_until=(
-                      p.not_before.isoformat() if p.not_before > now else None))
+        if debug:
+            log.debug("notice planned", notice_id=row.notice_id, kind=row.kind,
+                      channel=row.channel, role=row.recipient_role, held_until=(
+                          p.not_before.isoformat() if p.not_before > now else None))
     for m in plan.missing:
         if m.person_id is None and m.role in request.not_applicable:
             continue

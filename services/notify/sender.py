@@ -18,13 +18,15 @@ Guarantees, and where they come from:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter as Metric
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
@@ -39,8 +41,11 @@ from .routing import release_time
 from .wiring import Channels, Deps
 
 log = get_logger(__name__)
+# The stdlib logger behind `log`: its level is what structlog's filter_by_level checks
+# (shared/logs.py), asked here before building a DEBUG line's fields at all.
+_levels = logging.getLogger(__name__)
 RECORD_EVERY, RECORD_WAIT_S = 50, 0.02  # record sends in groups (see Sender._send_all)
-NOTICES = Counter("xn_notices_total", "Delivery attempts recorded, by channel and resulting state "
+NOTICES = Metric("xn_notices_total", "Delivery attempts recorded, by channel and resulting state "
                   "(sent, pending = retry scheduled, failed)", ["channel", "status"])
 
 
@@ -183,11 +188,14 @@ class Sender:
                     log.info("falling back to another channel", notice_id=row.fallback_of,
                              fallback_notice_id=row.notice_id, fallback_channel=row.channel)
                     self.wake()
-        final = False
+        final, quiet = False, not _levels.isEnabledFor(logging.DEBUG)
         for n, r, d in decided:
-            self._log(n, d, r, numbers[n.notice_id], n.notice_id in held)
-            NOTICES.labels(n.channel, d.status).inc()
+            if not (quiet and d.status == "sent" and n.notice_id in held):  # see _log
+                self._log(n, d, r, numbers[n.notice_id], n.notice_id in held)
             final = final or (n.notice_id in held and d.final)
+        for (channel, status), count in Counter((n.channel, d.status) for n, _, d in decided
+                                                ).items():  # a label lookup per kind, not notice
+            NOTICES.labels(channel, status).inc(count)
         if final:
             self._wake_relay()
 
@@ -228,7 +236,8 @@ class Sender:
                         "notice; this send may be a duplicate", **fields)
         elif d.status == "sent":
             # DEBUG: a line per notice sent costs more than recording it; the delivery log
-            # (attempts, notices) and NoticeSent are the record.
+            # (attempts, notices) and NoticeSent are the record. Not even called below DEBUG
+            # (_record_once): building the fields cost more than the record's share.
             log.debug("notice sent", provider_message_id=r.provider_message_id, **fields)
         elif d.status == "pending":
             log.warning("notice delivery failed; will retry", retry_at=d.retry_at.isoformat(),

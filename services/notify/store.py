@@ -107,21 +107,62 @@ INSERT_NOTICE = (
     "ON CONFLICT DO NOTHING")
 
 
+_PARAMS = ("id", "ev", "evt", "corr", "unit", "kind", "rid", "role", "rname", "ch", "addr", "fb",
+           "fbo", "urgent", "ctx", "subj", "txt", "html", "status", "nb", "reason", "perm",
+           "created", "fin")
+
+
+def notice_values(n: NewNotice) -> tuple[Any, ...]:
+    """The row as INSERT_NOTICE's parameters, in _PARAMS order."""
+    return (n.notice_id, n.source_event_id, n.source_event_type, n.correlation_id, n.unit_id,
+            n.kind, n.recipient_id, n.recipient_role, n.recipient_name, n.channel, n.address,
+            json.dumps(n.fallback) if n.fallback else "[]", n.fallback_of, n.urgent,
+            json.dumps(n.context, ensure_ascii=False), n.subject, n.body_text, n.body_html,
+            n.status, n.not_before, n.last_reason, True if n.status == "failed" else None,
+            n.created_at, n.created_at if n.status != "pending" else None)
+
+
 def notice_params(n: NewNotice) -> dict[str, Any]:
-    return {"id": n.notice_id, "ev": n.source_event_id, "evt": n.source_event_type,
-            "corr": n.correlation_id, "unit": n.unit_id, "kind": n.kind, "rid": n.recipient_id,
-            "role": n.recipient_role, "rname": n.recipient_name, "ch": n.channel,
-            "addr": n.address, "fb": json.dumps(n.fallback), "fbo": n.fallback_of,
-            "urgent": n.urgent, "ctx": json.dumps(n.context, ensure_ascii=False),
-            "subj": n.subject, "txt": n.body_text, "html": n.body_html, "status": n.status,
-            "nb": n.not_before, "reason": n.last_reason,
-            "perm": True if n.status == "failed" else None, "created": n.created_at,
-            "fin": n.created_at if n.status != "pending" else None}
+    return dict(zip(_PARAMS, notice_values(n)))
+
+
+# Many notices in one statement: a column of values per parameter, unnested in order (so the
+# first of two rows with one id wins, as it would row by row). Cheaper than an executemany
+# of INSERT_NOTICE: the driver sends 24 arrays instead of 24 parameters per row.
+INSERT_NOTICES = (
+    "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
+    "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
+    "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
+    "last_reason, permanent, created_at, finished_at) "
+    "SELECT id, ev, evt, corr, unit, kind, rid, role, rname, ch, addr, CAST(fb AS json), fbo, "
+    "urgent, CAST(ctx AS json), subj, txt, html, status, nb, reason, perm, created, fin "
+    "FROM unnest(CAST(:id AS text[]), CAST(:ev AS uuid[]), CAST(:evt AS text[]), "
+    "CAST(:corr AS uuid[]), CAST(:unit AS text[]), CAST(:kind AS text[]), "
+    "CAST(:rid AS text[]), CAST(:role AS text[]), CAST(:rname AS text[]), "
+    "CAST(:ch AS text[]), CAST(:addr AS text[]), CAST(:fb AS text[]), CAST(:fbo AS text[]), "
+    "CAST(:urgent AS boolean[]), CAST(:ctx AS text[]), CAST(:subj AS text[]), "
+    "CAST(:txt AS text[]), CAST(:html AS text[]), CAST(:status AS text[]), "
+    "CAST(:nb AS timestamptz[]), CAST(:reason AS text[]), CAST(:perm AS boolean[]), "
+    "CAST(:created AS timestamptz[]), CAST(:fin AS timestamptz[])) WITH ORDINALITY "
+    "AS x(id, ev, evt, corr, unit, kind, rid, role, rname, ch, addr, fb, fbo, urgent, ctx, "
+    "subj, txt, html, status, nb, reason, perm, created, fin, n) "
+    "ORDER BY n ON CONFLICT DO NOTHING")
+
+
+def notices_params(rows: list[NewNotice]) -> dict[str, list[Any]]:
+    """INSERT_NOTICES' parameters for `rows` (at least one)."""
+    return dict(zip(_PARAMS, map(list, zip(*map(notice_values, rows)))))
+
+
+async def insert_notices(session: AsyncSession, schema: str, rows: list[NewNotice]) -> None:
+    """Into the delivery log, in order; a notice already there is left as it is."""
+    if rows:
+        await session.execute(sql(schema, INSERT_NOTICES), notices_params(rows))
 
 
 async def insert_notice(session: AsyncSession, schema: str, n: NewNotice) -> bool:
     """False when this (event, recipient, channel) already has its notice. (The consumer
-    writes a batch's notices in one executemany of INSERT_NOTICE instead: directory.py.)"""
+    writes a batch's notices in one statement instead: insert_notices.)"""
     row = (await session.execute(sql(schema, INSERT_NOTICE + " RETURNING 1"),
                                  notice_params(n))).first()
     return row is not None

@@ -5,6 +5,12 @@ var/outbox/sms/<date>/<notice-id>.txt and each e-mail var/outbox/email/<date>/<n
 Files appear atomically (written and fsync'd as a temp file, then hard-linked into place, which
 fails if the name exists, then the folder fsync'd so the name survives a crash: a notice is
 recorded as sent only once its file is durable) and once per notice id.
+
+Sends arriving together are written together: one worker-thread call per group of files and
+one fsync per day folder per group, instead of a thread hand-off (and the GIL passed back and
+forth) and a folder fsync per file. A send still returns only once its own file and its folder
+entry are fsync'd; two groups are written at once, so one slow fsync does not hold every send
+back.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.policy import default as default_policy
 from pathlib import Path
@@ -22,6 +29,11 @@ from .base import DeliveryResult, OutgoingEmail, OutgoingSms
 from .email_smtp import SmtpSettings, build_mime_message
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Groups written at once (worker threads busy per channel). One writer makes the largest
+# groups but serialises every fsync's wait; two kept (and passed) the pace of a thread per
+# file with 16 sends in flight, for about 30 % less of the sender's CPU per notice.
+WRITERS = 2
+GROUP_MAX = 32  # files per worker-thread call
 
 
 def _utc_now() -> datetime:
@@ -36,59 +48,130 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_once(folder: Path, notice_id: str, suffix: str, data: bytes, day: datetime,
-                search: bool, made: set[Path]) -> Path:
-    """`search`: the day may not be the notice's own (a message without its creation time),
-    so look for the file in every day folder first."""
-    if search and (existing := next(folder.glob(f"*/{notice_id}{suffix}"), None)) is not None:
-        return existing
-    day_folder = folder / day.astimezone(LOCAL_TZ).date().isoformat()
+@dataclass(frozen=True)
+class FileToWrite:
+    notice_id: str
+    suffix: str
+    data: bytes
+    day: datetime  # the notice's creation time: its local date names the folder
+    # The day may not be the notice's own (a message without its creation time), so look for
+    # the file in every day folder first.
+    search: bool = False
+
+
+def _link_once(folder: Path, f: FileToWrite, made: set[Path]) -> tuple[Path, bool]:
+    """The file in place (its folder entry not yet fsync'd); True when its folder must be."""
+    if f.search and (existing := next(folder.glob(f"*/{f.notice_id}{f.suffix}"), None)):
+        return existing, False
+    day_folder = folder / f.day.astimezone(LOCAL_TZ).date().isoformat()
     if day_folder not in made:
         day_folder.mkdir(parents=True, exist_ok=True)
         _fsync_dir(folder)
         made.add(day_folder)
-    target = day_folder / f"{notice_id}{suffix}"
-    fd, temp_name = tempfile.mkstemp(dir=day_folder, prefix=".tmp-", suffix=suffix)
+    target = day_folder / f"{f.notice_id}{f.suffix}"
+    fd, temp_name = tempfile.mkstemp(dir=day_folder, prefix=".tmp-", suffix=f.suffix)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            view = memoryview(f.data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         try:
             os.link(temp_name, target)  # atomic and never overwrites: a concurrent twin loses
         except FileExistsError:
             pass  # written before (a retry after a crash) or by a twin: the first one stands
     finally:
         os.unlink(temp_name)
-    _fsync_dir(day_folder)
-    return target
+    # Fsync'd even when the name existed: a twin may have linked it and not fsync'd yet.
+    return target, True
+
+
+def write_files(folder: Path, files: list[FileToWrite], made: set[Path]) -> list[Path | OSError]:
+    """Write a group of files under `folder` (blocking; in a worker thread). One result per file,
+    in order: its path once the file and its folder entry are durable, or the OSError that
+    stopped it (the others go on). `made`: day folders known to exist (one mkdir per day)."""
+    results: list[Path | OSError] = []
+    to_sync: set[Path] = set()
+    for f in files:
+        try:
+            path, sync = _link_once(folder, f, made)
+        except OSError as exc:  # disk full, permissions: this file only
+            results.append(exc)
+            continue
+        results.append(path)
+        if sync:
+            to_sync.add(path.parent)
+    for day_folder in to_sync:
+        try:
+            _fsync_dir(day_folder)
+        except OSError as exc:  # the names in it may not survive a crash: none of them is sent
+            results = [exc if isinstance(r, Path) and r.parent == day_folder else r
+                       for r in results]
+    return results
 
 
 class _OutboxChannel:
+    kind: str  # the folder under root: sms or email
+
     def __init__(self, root: Path, clock: Callable[[], datetime] = _utc_now) -> None:
         self.root = Path(root)
         self._clock = clock
         self._made: set[Path] = set()  # day folders known to exist (one mkdir per day)
+        self._queue: list[tuple[FileToWrite, asyncio.Future[Path | OSError]]] = []
+        self._writers: set[asyncio.Task] = set()
 
-    async def _store(self, kind: str, notice_id: str, suffix: str, data: bytes,
+    async def _store(self, notice_id: str, suffix: str, data: bytes,
                      created_at: datetime | None) -> DeliveryResult:
-        try:
-            path = await asyncio.to_thread(
-                _write_once, self.root / kind, notice_id, suffix, data,
-                created_at or self._clock(), created_at is None, self._made)
-        except OSError as exc:  # disk full, permissions: fixable, so retry
-            return DeliveryResult.transient(f"outbox write failed: {exc.strerror}")
+        f = FileToWrite(notice_id, suffix, data, created_at or self._clock(), created_at is None)
+        done: asyncio.Future[Path | OSError] = asyncio.get_running_loop().create_future()
+        self._queue.append((f, done))
+        if len(self._writers) < WRITERS:
+            task = asyncio.ensure_future(self._write_queued())
+            self._writers.add(task)
+            task.add_done_callback(self._writers.discard)
+        path = await done
+        if isinstance(path, OSError):  # disk full, permissions: fixable, so retry
+            return DeliveryResult.transient(f"outbox write failed: {path.strerror}")
         return DeliveryResult.ok(str(path.relative_to(self.root)))
+
+    async def _write_queued(self) -> None:
+        """Write what is queued, a group at a time, until the queue is empty. A group takes its
+        share of the queue, so the writers started together split it between them."""
+        while self._queue:
+            size = min(GROUP_MAX, -(-len(self._queue) // len(self._writers)))
+            group, self._queue = self._queue[:size], self._queue[size:]
+            try:
+                try:
+                    results: list = await asyncio.to_thread(
+                        write_files, self.root / self.kind, [f for f, _ in group], self._made)
+                except Exception as exc:  # not a disk error: the sender's to judge
+                    results = [exc] * len(group)
+                for (_, done), result in zip(group, results):
+                    if done.done():  # its send was cancelled: the file stands anyway
+                        continue
+                    if isinstance(result, Path | OSError):
+                        done.set_result(result)
+                    else:
+                        done.set_exception(result)
+            finally:
+                for _, done in group:  # we were cancelled (shutdown): so are their sends
+                    done.cancel()
 
 
 class OutboxSmsChannel(_OutboxChannel):
+    kind = "sms"
+
     async def send(self, message: OutgoingSms) -> DeliveryResult:
         header = f"Notice-Id: {message.notice_id}\nKind: {message.kind}\nTo: {message.phone}\n\n"
         data = (header + message.text + "\n").encode("utf-8")
-        return await self._store("sms", message.notice_id, ".txt", data, message.created_at)
+        return await self._store(message.notice_id, ".txt", data, message.created_at)
 
 
 class OutboxEmailChannel(_OutboxChannel):
+    kind = "email"
+
     def __init__(
         self,
         root: Path,
@@ -102,4 +185,4 @@ class OutboxEmailChannel(_OutboxChannel):
         mime = build_mime_message(message, self.settings, now=self._clock())
         # LF line ends (not the wire CRLF): operators read these files with ordinary tools.
         data = mime.as_bytes(policy=default_policy)
-        return await self._store("email", message.notice_id, ".eml", data, message.created_at)
+        return await self._store(message.notice_id, ".eml", data, message.created_at)

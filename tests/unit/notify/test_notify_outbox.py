@@ -1,10 +1,15 @@
-"""The local outbox: one file per notice id, written atomically."""
+"""The local outbox: one file per notice id, written atomically, sends arriving together written
+together."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import threading
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+
+import pytest
 
 from services.notify.channels import (
     DeliveryOutcome,
@@ -14,6 +19,7 @@ from services.notify.channels import (
     OutgoingSms,
     SmtpSettings,
 )
+from services.notify.channels import outbox
 
 # 16:30 UTC is 00:30 the next day in Shanghai: the folder follows the local date.
 LATE_EVENING_UTC = datetime(2026, 5, 14, 16, 30, tzinfo=UTC)
@@ -74,3 +80,91 @@ async def test_email_is_a_parseable_eml_with_both_parts(tmp_path) -> None:
     assert parsed["Message-ID"] == "<notice.n-8@xiaoneng.example.gov.cn>"
     assert parsed.get_body(("plain",)).get_content() == "正文：张华同志\n"
     assert parsed.get_body(("html",)).get_content() == "<p>张华同志</p>\n"
+
+
+# --- sends arriving together are written together --------------------------------------------
+
+async def test_sends_arriving_together_share_thread_calls_and_each_returns_once_durable(
+        tmp_path, monkeypatch) -> None:
+    """A send returns only after a folder fsync that saw its file; the group shares the call."""
+    calls, synced = [], []
+    write_files, fsync_dir = outbox.write_files, outbox._fsync_dir
+
+    def counting(folder, files, made):
+        calls.append(len(files))
+        return write_files(folder, files, made)
+
+    def recording(folder):
+        fsync_dir(folder)
+        synced.append((folder, {p.name for p in folder.iterdir()}))
+
+    monkeypatch.setattr(outbox, "write_files", counting)
+    monkeypatch.setattr(outbox, "_fsync_dir", recording)
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+
+    async def send(i: int):
+        result = await channel.send(sms(f"n-{i}"))
+        path = tmp_path / result.provider_message_id
+        assert any(folder == path.parent and path.name in names for folder, names in synced)
+        return result
+
+    results = await asyncio.gather(*(send(i) for i in range(20)))
+    assert all(r.sent for r in results)
+    assert sum(calls) == 20 and len(calls) < 20
+    day = tmp_path / "sms" / "2026-05-15"
+    assert sorted(p.name for p in day.iterdir()) == sorted(f"n-{i}.txt" for i in range(20))
+
+
+async def test_a_file_that_cannot_be_written_fails_alone(tmp_path, monkeypatch) -> None:
+    link_once = outbox._link_once
+
+    def failing(folder, f, made):
+        if f.notice_id == "n-2":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return link_once(folder, f, made)
+
+    monkeypatch.setattr(outbox, "_link_once", failing)
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+    results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(4)))
+    assert [r.outcome for r in results] == [DeliveryOutcome.SENT, DeliveryOutcome.SENT,
+                                            DeliveryOutcome.TRANSIENT_FAILURE, DeliveryOutcome.SENT]
+    assert results[2].reason == "outbox write failed: No space left on device"
+
+
+async def test_a_folder_that_cannot_be_synced_fails_every_file_in_it_until_a_retry(
+        tmp_path, monkeypatch) -> None:
+    fsync_dir = outbox._fsync_dir
+
+    def failing(folder):
+        if folder.name == "2026-05-15":  # the day folder, not the one it was made in
+            raise OSError(errno.EIO, "Input/output error")
+        fsync_dir(folder)
+
+    monkeypatch.setattr(outbox, "_fsync_dir", failing)
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+    results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
+    assert {r.outcome for r in results} == {DeliveryOutcome.TRANSIENT_FAILURE}
+    monkeypatch.setattr(outbox, "_fsync_dir", fsync_dir)
+    retried = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
+    assert all(r.sent for r in retried)  # the files were there: the first copies stand
+    assert len(list((tmp_path / "sms").rglob("*.txt"))) == 3
+
+
+async def test_a_cancelled_send_leaves_its_file_and_the_others_go_on(tmp_path, monkeypatch) -> None:
+    gate, write_files = threading.Event(), outbox.write_files
+
+    def gated(folder, files, made):
+        gate.wait(10)
+        return write_files(folder, files, made)
+
+    monkeypatch.setattr(outbox, "write_files", gated)
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+    sends = [asyncio.ensure_future(channel.send(sms(f"n-{i}"))) for i in range(3)]
+    await asyncio.sleep(0)  # all three queued, not written yet
+    sends[1].cancel()
+    gate.set()
+    assert (await sends[0]).sent and (await sends[2]).sent
+    with pytest.raises(asyncio.CancelledError):
+        await sends[1]
+    await asyncio.gather(*channel._writers)  # the cancelled send's file is written all the same
+    assert len(list((tmp_path / "sms").rglob("*.txt"))) == 3
