@@ -29,7 +29,7 @@ from tests.support.infra import locate  # noqa: E402
 from tests.support.kafka import create_topics, unique  # noqa: E402
 
 
-async def _stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> None:
+async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> None:
     conn = await asyncpg.connect(dsn)
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
                                 auto_offset_reset="earliest", enable_auto_commit=False)
@@ -86,8 +86,8 @@ async def run_baseline(bootstrap: str, database_url: str, n: int) -> float:
         for i in range(n):
             await producer.send(door, body, key=f"C-{i}".encode())
         await producer.flush()
-        await asyncio.gather(_stage(bootstrap, dsn, door, tables[0], n, forward),
-                             _stage(bootstrap, dsn, canonical, tables[1], n, write_files))
+        await asyncio.gather(stage(bootstrap, dsn, door, tables[0], n, forward),
+                             stage(bootstrap, dsn, canonical, tables[1], n, write_files))
         return n / (time.perf_counter() - t0)
     finally:
         await producer.stop()

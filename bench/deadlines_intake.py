@@ -32,10 +32,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg  # noqa: E402
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
+from aiokafka import AIOKafkaProducer  # noqa: E402
 from faststream.kafka import KafkaBroker  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
+from bench.baseline_bare_loop import stage as bare_stage  # noqa: E402
 from shared import gc_policy  # noqa: E402
 from services.deadlines.calendars import CalendarProvider  # noqa: E402
 from services.deadlines.deps import Deps, Topics  # noqa: E402
@@ -223,27 +224,17 @@ async def bench_bare(bootstrap: str, database_url: str, n: int, partitions: int)
     table = f"bench_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(dsn)
     await conn.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, body bytea NOT NULL)")
-    consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=f"bench-{table}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
     try:
         t0 = time.perf_counter()
-        await consumer.start()
-        done = 0
-        while done < n:
-            batch = await consumer.getmany(timeout_ms=100, max_records=500)
-            records = [r for rs in batch.values() for r in rs]
-            if not records:
-                continue
-            async with conn.transaction():
-                await conn.executemany(f"INSERT INTO {table} VALUES ($1, $2)",
-                                       [(uuid.uuid4(), r.value) for r in records])
-            await consumer.commit()
-            done += len(records)
+        await bare_stage(bootstrap, dsn, src, table, n, out=_nothing)  # the e2e baseline's stage
         return time.perf_counter() - t0
     finally:
-        await consumer.stop()
         await conn.execute(f"DROP TABLE {table}")
         await conn.close()
+
+
+async def _nothing(records) -> None:
+    pass
 
 
 async def main() -> None:

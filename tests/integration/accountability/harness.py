@@ -87,15 +87,7 @@ class Harness:
     async def seed_roster(self, units: dict[str, list[tuple[str, str, date, date | None]]],
                           at: datetime) -> None:
         """units: unit id -> [(person id, role, from, to)]; waits until projected."""
-        envs = []
-        for unit_id, people in units.items():
-            envs.append(env(UnitRegistered(unit_id=unit_id, name=f"{unit_id}局", kind="department"),
-                            unit_id, at))
-            for person, role, start, end in people:
-                envs.append(env(PersonRegistered(person_id=person, name=person, unit_id=unit_id,
-                                                 phone="13800138000"), unit_id, at))
-                envs.append(env(PersonAppointed(person_id=person, unit_id=unit_id, role=role,
-                                                effective_from=start, effective_to=end), unit_id, at))
+        envs = roster_envelopes(units, at)
         before = await self.processed()
         await self.publish(self.topics.roster, *envs)
         await wait_for(lambda: self._at_least(before + len(envs)), timeout=60, what="roster projected")
@@ -153,3 +145,18 @@ async def start_service(bootstrap: str, dsn: str, *, partitions: int = 2,
 
     h.stop.append(shutdown)
     return h
+
+
+def roster_envelopes(units: dict[str, list[tuple[str, str, date, date | None]]],
+                     at: datetime) -> list[Envelope]:
+    """units: unit id -> [(person id, role, from, to)] as roster events, in registration order."""
+    envs = []
+    for unit_id, people in units.items():
+        envs.append(env(UnitRegistered(unit_id=unit_id, name=f"{unit_id}局", kind="department"),
+                        unit_id, at))
+        for person, role, start, end in people:
+            envs.append(env(PersonRegistered(person_id=person, name=person, unit_id=unit_id,
+                                             phone="13800138000"), unit_id, at))
+            envs.append(env(PersonAppointed(person_id=person, unit_id=unit_id, role=role,
+                                            effective_from=start, effective_to=end), unit_id, at))
+    return envs

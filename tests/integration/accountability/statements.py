@@ -26,11 +26,10 @@ from services.accountability.wiring import Deps, Topics, deadlines_calendar
 from shared.clock import SystemClock
 from shared.db import make_engine, session_factory
 from shared.envelope import Envelope
-from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegistered
 from shared.messaging.deadletter import RawMessage
 from shared.messaging.pipeline import Pipeline
 from shared.migrations import migrations_dir, upgrade_async
-from tests.integration.accountability.harness import env
+from tests.integration.accountability.harness import roster_envelopes
 
 
 @dataclass
@@ -87,16 +86,7 @@ class Direct:
 
     async def seed_roster(self, units: dict[str, list[tuple[str, str, date, date | None]]],
                           at: datetime) -> None:
-        envs = []
-        for unit_id, people in units.items():
-            envs.append(env(UnitRegistered(unit_id=unit_id, name=f"{unit_id}局", kind="department"),
-                            unit_id, at))
-            for person, role, start, end in people:
-                envs.append(env(PersonRegistered(person_id=person, name=person, unit_id=unit_id,
-                                                 phone="13800138000"), unit_id, at))
-                envs.append(env(PersonAppointed(person_id=person, unit_id=unit_id, role=role,
-                                                effective_from=start, effective_to=end), unit_id, at))
-        await self.feed("roster", envs)
+        await self.feed("roster", roster_envelopes(units, at))
 
     async def close(self) -> None:
         async with self.engine.begin() as conn:
