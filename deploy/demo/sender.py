@@ -16,6 +16,7 @@ from shared import topics
 from shared.clock import Clock
 from shared.db import make_engine, session_factory
 from shared.logs import get_logger
+from shared.messaging.outbox import RenewableProducer
 
 log = get_logger("demo")
 DOOR_TOPICS = {"roster": topics.IN_ROSTER, "reports": topics.IN_REPORTS,
@@ -30,8 +31,10 @@ class Sender:
     def __init__(self, *, intake_url: str, kafka_bootstrap: str, database_dsn: str,
                  http_concurrency: int = 16) -> None:
         self.intake_url, self._dsn = intake_url.rstrip("/"), database_dsn
-        self._producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap,
-                                          enable_idempotence=True, linger_ms=5)
+        # Renewable: after a broker restart aiokafka's idempotent producer can fail every later
+        # send with OutOfOrderSequenceNumber; a sender that resends must be able to swap it.
+        self._producer = RenewableProducer(lambda: AIOKafkaProducer(
+            bootstrap_servers=kafka_bootstrap, enable_idempotence=True, linger_ms=5))
         self._http: httpx.AsyncClient | None = None
         self._limit = asyncio.Semaphore(http_concurrency)
         self.counts: Counter[str] = Counter()

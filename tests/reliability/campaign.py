@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from aiokafka.errors import ProducerClosed
+from aiokafka.errors import OutOfOrderSequenceNumber, ProducerClosed
 
 from deploy.demo.scenario import Fact, Scenario, build
 from deploy.demo.sender import DOOR_TOPICS, SOURCE_BY_DOOR, Sender
@@ -88,18 +88,30 @@ class ChaosSender(Sender):
         """Await every pending Kafka future; resend the failed ones in their original order."""
         while self._futures:
             pending, self._futures = self._futures, []
-            failed = []
+            failed, stuck = [], False
             for f, key, fut in pending:
                 try:
                     await fut
                 except Exception as exc:
                     failed.append((f, key))
+                    stuck = stuck or isinstance(exc, OutOfOrderSequenceNumber)
                     log.warning("kafka delivery failed; resending", error=repr(exc))
             if failed:
                 await asyncio.sleep(1.0)
+                if stuck:  # resending through the stuck producer fails for ever (aiokafka #1017)
+                    await self._renew_producer()
                 for f, key in failed:
                     await self._send_kafka(f, key)
                 await self._producer.flush()
+
+    async def _renew_producer(self) -> None:
+        while True:
+            try:
+                await self._producer.renew()
+                return
+            except Exception as exc:  # the broker may still be away
+                log.warning("kafka producer renewal failed; retrying", error=repr(exc))
+                await asyncio.sleep(1.0)
 
     async def _send_batch(self, facts: list[Fact]) -> None:
         await super()._send_batch(facts)
