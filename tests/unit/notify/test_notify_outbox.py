@@ -25,6 +25,14 @@ from services.notify.channels import outbox
 LATE_EVENING_UTC = datetime(2026, 5, 14, 16, 30, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True, params=["unnamed", "temp name"])
+def naming(request, monkeypatch) -> str:
+    """Every test runs both ways a file is written: without a name (O_TMPFILE, then linked) and,
+    where the filesystem refuses that, as a temp file linked into place."""
+    monkeypatch.setattr(outbox, "_UNNAMED", request.param == "unnamed")
+    return request.param
+
+
 def sms(notice_id: str = "n-7") -> OutgoingSms:
     return OutgoingSms(notice_id=notice_id, kind="deadline_warning", phone="13800000000", text="【县效能办】测试短信")
 
@@ -168,3 +176,43 @@ async def test_a_cancelled_send_leaves_its_file_and_the_others_go_on(tmp_path, m
         await sends[1]
     await asyncio.gather(*channel._writers)  # the cancelled send's file is written all the same
     assert len(list((tmp_path / "sms").rglob("*.txt"))) == 3
+
+
+
+class TestUnnamedFiles:
+    @pytest.fixture(autouse=True)
+    def naming(self, monkeypatch) -> str:  # these two are about the unnamed way only
+        monkeypatch.setattr(outbox, "_UNNAMED", True)
+        return "unnamed"
+
+    async def test_files_are_written_without_a_temp_name_where_the_filesystem_allows(
+            self, tmp_path, monkeypatch) -> None:
+        temp_names = []
+        mkstemp = outbox.tempfile.mkstemp
+        monkeypatch.setattr(outbox.tempfile, "mkstemp",
+                            lambda **kw: temp_names.append(kw) or mkstemp(**kw))
+        channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+        results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(5)))
+        assert all(r.sent for r in results)
+        if not outbox._UNNAMED:
+            pytest.skip("this filesystem refuses O_TMPFILE (the temp-name way was used)")
+        assert temp_names == []
+        day = tmp_path / "sms" / "2026-05-15"
+        assert sorted(p.name for p in day.iterdir()) == [f"n-{i}.txt" for i in range(5)]
+        assert (day / "n-3.txt").stat().st_mode & 0o777 == 0o600
+
+    async def test_a_filesystem_refusing_unnamed_files_falls_back_to_temp_names(
+            self, tmp_path, monkeypatch) -> None:
+        real_open = outbox.os.open
+
+        def refusing(path, flags, *a, **kw):
+            if flags & outbox.os.O_TMPFILE == outbox.os.O_TMPFILE:
+                raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+            return real_open(path, flags, *a, **kw)
+
+        monkeypatch.setattr(outbox.os, "open", refusing)
+        channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+        results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
+        assert all(r.sent for r in results) and outbox._UNNAMED is False
+        day = tmp_path / "sms" / "2026-05-15"
+        assert sorted(p.name for p in day.iterdir()) == [f"n-{i}.txt" for i in range(3)]
