@@ -1,10 +1,12 @@
 """Service functions: a domain command applied to a stored deadline, persisted, and announced
-through the outbox — all inside the handler's transaction (Tx). Handlers map events to these."""
+through the outbox — all inside the handler's transaction (Tx). Handlers map events to these.
+Opening clocks is the exception to "announced at once": a fact may open several clocks for one
+subject (a complaint: three), and they go out together in one deadline.scheduled (`announce`)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,6 +30,7 @@ from shared.events.deadlines import (
     DeadlineRescheduled,
     DeadlineScheduled,
     Responsible,
+    ScheduledClock,
 )
 from shared.logs import get_logger
 from shared.messaging.errors import Rejected
@@ -52,6 +55,15 @@ class NewClock:
     @property
     def deadline_id(self) -> str:
         return deadline_id(self.kind, self.subject_id)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A clock just opened (or started again) and not yet announced: its row, and the clock as
+    its deadline.scheduled will carry it."""
+
+    row: DeadlineRow
+    clock: ScheduledClock
 
 
 def rule_of(deps: Deps, kind: str) -> DeadlineRule:
@@ -127,7 +139,25 @@ def _fresh_state(spec: NewClock, rule: DeadlineRule) -> DeadlineState:
         raise _refused(exc, spec.deadline_id) from None
 
 
-async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> DeadlineRow:
+def scheduled_per_subject(opened: Iterable[Opened]) -> list[tuple[DeadlineRow, DeadlineScheduled]]:
+    """One deadline.scheduled per subject, with its clocks in the order opened, each paired with
+    the first clock's row (its subject id is the key, its unit the envelope's unit: one fact opens
+    a subject's clocks for one unit). Subjects come in the order their first clock was opened."""
+    by_subject: dict[str, tuple[DeadlineRow, list[ScheduledClock]]] = {}
+    for o in opened:
+        by_subject.setdefault(o.row.subject_id, (o.row, []))[1].append(o.clock)
+    return [(row, DeadlineScheduled(clocks=cs)) for row, cs in by_subject.values()]
+
+
+async def announce(tx: Tx, deps: Deps, opened: Iterable[Opened], cause: Envelope) -> None:
+    """Publish what a fact opened: one event per subject, not per clock (a complaint's three
+    clocks cost one outbox row, one record and one pass through each consumer, not three)."""
+    for row, payload in scheduled_per_subject(opened):
+        await emit(tx, deps, row, payload, cause)
+
+
+async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> Opened:
+    """A new deadline, stored; the caller announces it with the others the fact opens."""
     rule = rule_of(deps, spec.kind)
     state = _fresh_state(spec, rule)
     uow = unit_of_work(tx)
@@ -138,15 +168,15 @@ async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> Dea
                       responsible=spec.responsible)
     if not await uow.insert(row):
         raise Rejected(f"deadline {row.deadline_id} is already scheduled", code="already_scheduled")
-    await emit(tx, deps, row, DeadlineScheduled(deadline=facts(row, rule), starts_at=state.started_at), cause)
     warn_if_provisional(row)
-    return row
+    return Opened(row, ScheduledClock(deadline=facts(row, rule), starts_at=state.started_at))
 
 
 async def restart_clock(tx: Tx, deps: Deps, row: DeadlineRow, spec: NewClock, cause: Envelope,
-                        hops: int | None = None) -> DeadlineRow:
+                        hops: int | None = None) -> Opened:
     """A new round of an existing deadline (complaint redispatched or reopened): the clock
-    starts again at the new dispatch; earlier cards stay fired for their own round."""
+    starts again at the new dispatch; earlier cards stay fired for their own round. Announced
+    by the caller, like a new clock (`announce`)."""
     rule = rule_of(deps, spec.kind)
     state = _fresh_state(spec, rule)
     uow = unit_of_work(tx)
@@ -157,9 +187,8 @@ async def restart_clock(tx: Tx, deps: Deps, row: DeadlineRow, spec: NewClock, ca
                       responsible=spec.responsible, round=row.round + 1,
                       hops=row.hops if hops is None else hops)
     await uow.update(new)
-    await emit(tx, deps, new, DeadlineScheduled(deadline=facts(new, rule), starts_at=state.started_at), cause)
     warn_if_provisional(new)
-    return new
+    return Opened(new, ScheduledClock(deadline=facts(new, rule), starts_at=state.started_at))
 
 
 async def change_clock(tx: Tx, deps: Deps, did: str, cause: Envelope, command: Command,

@@ -44,14 +44,17 @@ def report_subject(campaign_id: str, unit_id: str, report_kind: str) -> str:
 
 async def on_campaign(tx: Tx, deps: Deps, p: CampaignConfigured, env: Envelope) -> None:
     """Each unit × required report → a campaign_report clock due at the end of the local day.
-    Republishing the configuration adds what is new and leaves existing clocks alone."""
+    Republishing the configuration adds what is new and leaves existing clocks alone. Each report
+    is a subject of its own, so each new clock gets its own deadline.scheduled."""
     opens: datetime = start_of_day(min(ph.start for ph in p.phases)) if p.phases else env.occurred_at
+    opened = []
     for unit in p.unit_ids:
         for report in p.reports:
             spec = NewClock("campaign_report", report_subject(p.campaign_id, unit, report.kind),
                             unit, opens, due_date=report.due)
             if await unit_of_work(tx).get_for_update(spec.deadline_id) is None:
-                await clocks.open_clock(tx, deps, spec, env)
+                opened.append(await clocks.open_clock(tx, deps, spec, env))
+    await clocks.announce(tx, deps, opened, env)
 
 
 async def on_report(tx: Tx, deps: Deps, p: ReportSubmitted, env: Envelope) -> None:
@@ -61,9 +64,10 @@ async def on_report(tx: Tx, deps: Deps, p: ReportSubmitted, env: Envelope) -> No
 
 async def on_matter_accepted(tx: Tx, deps: Deps, p: MatterAccepted, env: Envelope) -> None:
     who = Responsible(handler_id=p.handler_id, reviewer_id=p.reviewer_id, approver_id=p.approver_id)
-    await clocks.open_clock(tx, deps, NewClock(
+    opened = await clocks.open_clock(tx, deps, NewClock(
         "matter", p.matter_id, p.unit_id, p.accepted_at, limit_days=p.promised_working_days,
         responsible=who), env)
+    await clocks.announce(tx, deps, [opened], env)
 
 
 async def on_matter_paused(tx: Tx, deps: Deps, p: MatterPaused, env: Envelope) -> None:
@@ -93,9 +97,10 @@ async def on_requested(tx: Tx, deps: Deps, p: DeadlineRequested, env: Envelope) 
     if kind not in REQUESTABLE:
         raise Rejected(f"deadline kind {p.kind!r} cannot be requested; allowed: "
                        "rectification, appeal_window", code="unknown_kind")
-    await clocks.open_clock(tx, deps, NewClock(
+    opened = await clocks.open_clock(tx, deps, NewClock(
         kind, p.subject_id, p.unit_id, p.starts_at, limit_days=p.working_days,
         responsible=Responsible(handler_id=p.person_id)), env)
+    await clocks.announce(tx, deps, [opened], env)
 
 
 async def on_fulfilled(tx: Tx, deps: Deps, p: DeadlineFulfilled, env: Envelope) -> None:

@@ -1,7 +1,8 @@
 """A complaint's three clocks, all started at the DISPATCH to the handling unit (never at its
 签收): acceptance (3 working days), conclusion (30 days, per category), and the 退单 window
 (1 working day). A return ends the round; a redispatch starts a new round for the new unit and
-counts the hop, so bouncing a complaint around gains no time."""
+counts the hop, so bouncing a complaint around gains no time. The clocks a fact opens go out
+together: one deadline.scheduled per filing, redispatch or reopening."""
 
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ async def _end_open(tx: Tx, rows: dict[str, DeadlineRow], kinds: tuple[str, ...]
 
 async def on_filed(tx: Tx, deps: Deps, p: ComplaintFiled, env: Envelope) -> None:
     category = CATEGORY_LABEL.get(p.category.value, p.category.value)
-    for spec in _specs(p.complaint_id, p.routed_to, p.dispatched_at, category):
-        await clocks.open_clock(tx, deps, spec, env)
+    opened = [await clocks.open_clock(tx, deps, spec, env)
+              for spec in _specs(p.complaint_id, p.routed_to, p.dispatched_at, category)]
+    await clocks.announce(tx, deps, opened, env)
 
 
 async def on_accepted(tx: Tx, deps: Deps, p: ComplaintAccepted, env: Envelope) -> None:
@@ -98,9 +100,10 @@ async def on_returned(tx: Tx, deps: Deps, p: ComplaintReturned, env: Envelope) -
 async def on_redispatched(tx: Tx, deps: Deps, p: ComplaintRedispatched, env: Envelope) -> None:
     rows = await _rows(tx, p.complaint_id)
     category = rows["complaint_conclusion"].state.category if "complaint_conclusion" in rows else None
-    for spec in _specs(p.complaint_id, p.to_unit_id, p.dispatched_at, category):
-        if spec.kind in rows:
-            await clocks.restart_clock(tx, deps, rows[spec.kind], spec, env)
+    opened = [await clocks.restart_clock(tx, deps, rows[spec.kind], spec, env)
+              for spec in _specs(p.complaint_id, p.to_unit_id, p.dispatched_at, category)
+              if spec.kind in rows]
+    await clocks.announce(tx, deps, opened, env)
 
 
 async def on_extended(tx: Tx, deps: Deps, p: ComplaintExtended, env: Envelope) -> None:
@@ -130,7 +133,8 @@ async def on_reopened(tx: Tx, deps: Deps, p: ComplaintReopened, env: Envelope) -
                        code="not_concluded")
     spec = NewClock("complaint_conclusion", p.complaint_id, p.handling_unit_id, p.reopened_at,
                     category=row.state.category)
-    await clocks.restart_clock(tx, deps, row, spec, env)
+    opened = await clocks.restart_clock(tx, deps, row, spec, env)
+    await clocks.announce(tx, deps, [opened], env)
 
 
 def _clock_ids(p: ComplaintAccepted) -> list[str]:  # any complaint event but the filing

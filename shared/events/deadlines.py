@@ -29,10 +29,25 @@ class DeadlineFacts(Documented):
     provisional: bool = Field(description="Computed without the year's holiday data")
 
 
-@event("deadline.scheduled")
+class ScheduledClock(Documented):
+    """One clock a fact opened, or started again for a new round."""
+
+    deadline: DeadlineFacts = Field(description="The clock as scheduled: id, kind, unit, due "
+                                                "instant, responsible")
+    starts_at: AwareDatetime = Field(description="When the clock starts counting (the dispatch, "
+                                                 "acceptance, reopening or requested start)")
+
+
+@event("deadline.scheduled", schema_version=2)
 class DeadlineScheduled(EventPayload):
-    deadline: DeadlineFacts
-    starts_at: AwareDatetime
+    """The clocks one fact opened for one subject: one event per subject per fact, not per clock.
+    A complaint filed or redispatched opens three (acceptance, conclusion, 退单 window), and each
+    event costs an outbox row, a Kafka record and a pass through every consumer of the topic.
+    v2; v1 carried a single clock as `deadline` and `starts_at`."""
+
+    clocks: list[ScheduledClock] = Field(
+        min_length=1, description="Every clock the fact opened for the subject (all share the "
+                                  "event's key, the subject id), in the order opened")
 
 
 @event("deadline.warned")

@@ -134,6 +134,15 @@ async def check_intake_state(data: RunData, tally: Tally) -> None:
         tally.flag("unexpected", "intake.matters", mid)
 
 
+def _deadline_ids(env: Envelope) -> list[str]:
+    """The deadlines an event is about: deadline.scheduled (v2) carries every clock one fact
+    opened for its subject (a complaint: three), the other deadline events one deadline."""
+    if env.event_type == "deadline.scheduled":
+        return [c["deadline"]["deadline_id"] for c in env.payload["clocks"]]
+    d = env.payload.get("deadline") or {}
+    return [d.get("deadline_id", env.key)]
+
+
 def check_deadlines(data: RunData, tally: Tally) -> list[Envelope]:
     """One scheduled per deadline, at most one of each card, met once per completion, scheduled
     first; every never-completed overdue matter of the scenario got its red card."""
@@ -141,11 +150,10 @@ def check_deadlines(data: RunData, tally: Tally) -> list[Envelope]:
     ids: dict[tuple, set[uuid.UUID]] = defaultdict(set)
     first_offset: dict[tuple, tuple[int, int]] = {}
     for r, env in recs:
-        d = env.payload.get("deadline") or {}
-        did = d.get("deadline_id", env.key)
-        key = (env.event_type, did, env.payload.get("warning"))
-        ids[key].add(env.event_id)
-        first_offset.setdefault((env.event_type, did), (r.partition, r.offset))
+        for did in _deadline_ids(env):
+            key = (env.event_type, did, env.payload.get("warning"))
+            ids[key].add(env.event_id)
+            first_offset.setdefault((env.event_type, did), (r.partition, r.offset))
     # A complaint rated 'unsatisfied' reopens: its conclusion clock starts a new round.
     reopened = Counter(f"complaint_conclusion:{f.data['complaint_id']}" for f in data.accepted_facts()
                        if f.type == "complaint.rated" and f.data.get("rating") == "unsatisfied")

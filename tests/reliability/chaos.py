@@ -162,10 +162,13 @@ class Chaos:
         return time.monotonic() - since
 
     async def _deadline_scheduled(self, matter_id: str) -> bool:
+        """The matter's clock is among the clocks of a deadline.scheduled on the topic."""
+        did = f"matter:{matter_id}"
         for r in reversed(self.rec.records["xn.deadlines"]):
             if matter_id.encode() in r.value:
                 env = Envelope.from_bytes(r.value)
-                if env.event_type == "deadline.scheduled":
+                if env.event_type == "deadline.scheduled" and any(
+                        c["deadline"]["deadline_id"] == did for c in env.payload["clocks"]):
                     return True
         return False
 

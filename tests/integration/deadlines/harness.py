@@ -31,6 +31,14 @@ from tests.support.kafka import TopicReader, create_topics, publish, unique
 from tests.support.waiting import wait_for
 
 
+def deadlines(env: Envelope) -> list[dict]:
+    """The deadline facts an event carries: deadline.scheduled (v2) carries every clock one fact
+    opened for its subject, the other deadline events one deadline."""
+    if env.event_type == "deadline.scheduled":
+        return [c["deadline"] for c in env.payload["clocks"]]
+    return [env.payload["deadline"]]
+
+
 @dataclass
 class Harness:
     bootstrap: str
@@ -58,9 +66,10 @@ class Harness:
         return [e for e in envs if event_type is None or e.event_type == event_type]
 
     async def wait_events(self, event_type: str, n: int, **match: Any) -> list[Envelope]:
+        """`match`: deadline facts; an event matches if one of the deadlines it carries does."""
         async def enough():
             found = [e for e in await self.events(event_type)
-                     if all(e.payload["deadline"].get(k) == v for k, v in match.items())]
+                     if any(all(d.get(k) == v for k, v in match.items()) for d in deadlines(e))]
             return found if len(found) >= n else None
         return await wait_for(enough, timeout=30, what=f"{n} × {event_type} {match}")
 

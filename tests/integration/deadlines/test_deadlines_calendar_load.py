@@ -38,8 +38,9 @@ async def test_year_boundary_before_and_after_loading_2027(svc, tmp_path, caplog
         matter_id="M-27", unit_id="ZJJ", title="x", promised_working_days=5,
         accepted_at=local(2026, 12, 29, 10), handler_id="h"), key="M-27")
     [scheduled] = await svc.wait_events("deadline.scheduled", 1)
-    assert scheduled.payload["deadline"]["provisional"] is True
-    assert at(scheduled.payload["deadline"]["due_at"]) == end_of(2027, 1, 5)
+    [clock] = scheduled.payload["clocks"]
+    assert clock["deadline"]["provisional"] is True
+    assert at(clock["deadline"]["due_at"]) == end_of(2027, 1, 5)
 
     # Across the boundary on the provisional calendar: the 50 % card (2.5 days → 01-01 12:00).
     svc.clock.set(local(2027, 1, 1, 13))
@@ -79,8 +80,10 @@ async def test_year_boundary_before_and_after_loading_2027(svc, tmp_path, caplog
         matter_id="M-28", unit_id="ZJJ", title="x", promised_working_days=1,
         accepted_at=local(2026, 12, 31, 9), handler_id="h"), key="M-28")
     [new] = await svc.wait_events("deadline.scheduled", 1, deadline_id="matter:M-28")
-    assert at(new.payload["deadline"]["due_at"]) == end_of(2027, 1, 4)
-    assert new.payload["deadline"]["provisional"] is False
+    [clock] = new.payload["clocks"]
+    assert clock["deadline"]["deadline_id"] == "matter:M-28"
+    assert at(clock["deadline"]["due_at"]) == end_of(2027, 1, 4)
+    assert clock["deadline"]["provisional"] is False
 
 
 @pytest.mark.parametrize(("edit", "reason"), [

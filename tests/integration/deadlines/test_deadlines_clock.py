@@ -21,7 +21,10 @@ async def test_matter_across_national_day_yellow_red_once_then_met_late(svc):
         accepted_at=local(2026, 9, 29, 10), handler_id="p-handler", reviewer_id="p-rev",
         approver_id="p-app"), key="M-1")
     [scheduled] = await svc.wait_events("deadline.scheduled", 1)
-    facts = scheduled.payload["deadline"]
+    assert scheduled.schema_version == 2
+    [clock] = scheduled.payload["clocks"]  # a matter opens one clock
+    assert at(clock["starts_at"]) == local(2026, 9, 29, 10)
+    facts = clock["deadline"]
     assert facts["deadline_id"] == "matter:M-1"
     assert facts["due_at"] == local(2026, 10, 12, 23, 59, 59).replace(microsecond=999000).isoformat()
     assert facts["responsible"] == {"handler_id": "p-handler", "reviewer_id": "p-rev",
@@ -77,7 +80,8 @@ async def test_met_on_time_fires_nothing_after(svc):
         matter_id="M-2", unit_id="JYJ", title="x", promised_working_days=2,
         accepted_at=local(2026, 10, 9, 9), handler_id="h"), key="M-2")
     [scheduled] = await svc.wait_events("deadline.scheduled", 1)
-    assert at(scheduled.payload["deadline"]["due_at"]) == end_of(2026, 10, 12)
+    [clock] = scheduled.payload["clocks"]
+    assert at(clock["deadline"]["due_at"]) == end_of(2026, 10, 12)
     await svc.send(svc.topics.matters, MatterCompleted(
         matter_id="M-2", unit_id="JYJ", completed_at=local(2026, 10, 12, 17)), key="M-2")
     [met] = await svc.wait_events("deadline.met", 1)
