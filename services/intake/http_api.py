@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.intake.auth import AuthError, Caller, KeyStore, authenticate
@@ -26,6 +27,7 @@ from services.intake.submit import InvalidBody, apply
 from shared.clock import Clock, SystemClock
 from shared.events.vocab import Role
 from shared.logs import get_logger
+from shared.messaging.errors import is_infrastructure_error
 from shared.messaging.pipeline import Tx
 
 log = get_logger(__name__)
@@ -37,7 +39,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"description": d, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
     for code, d in [(400, "Body is not a JSON object"), (401, "Missing/wrong key or signature"),
                     (409, "Conflicts with the case's state or a used Idempotency-Key"),
-                    (422, "A field is invalid or names an unknown unit/person/case")]}
+                    (422, "A field is invalid or names an unknown unit/person/case"),
+                    (503, "The database is unavailable for a moment: nothing was recorded, "
+                          "retry (Retry-After)")]}
 
 
 @dataclass
@@ -121,8 +125,24 @@ def _route(door: Door, cmd: Command):
     return endpoint
 
 
+async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (an outage, or a pooled connection that died with a restart: the
+    pool does not ping before each use, so the first use after a restart fails and the pool is
+    renewed). The request's transaction rolled back: a 503 tells the caller to send it again,
+    which the Idempotency-Key makes safe. Anything else stays a 500."""
+    if not is_infrastructure_error(exc):
+        raise exc
+    log.warning("request not served: database unavailable", path=request.url.path,
+                error=repr(exc))
+    return JSONResponse({"error": "unavailable", "errors": [
+        {"field": "database", "reason": "temporarily unavailable; nothing was recorded, retry"}]},
+        status_code=503, headers={"Retry-After": "1"})
+
+
 def install_api(app: FastAPI, deps: HttpDeps) -> None:
     door = Door(deps)
+    for cls in (DBAPIError, OSError, TimeoutError, PoolTimeout):
+        app.add_exception_handler(cls, unavailable)
     components: dict[str, Any] = {}
     for cmd in COMMANDS.values():
         schema = cmd.model.model_json_schema(ref_template="#/components/schemas/{model}")
