@@ -80,7 +80,10 @@ def _link_unnamed(day_folder: Path, target: Path, data: bytes) -> bool:
         return False
     try:
         fd = os.open(day_folder, os.O_TMPFILE | os.O_WRONLY, 0o600)  # as mkstemp: phone numbers
-    except OSError:
+    except OSError as exc:
+        # EISDIR: a kernel without O_TMPFILE sees only its O_DIRECTORY bit.
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            raise  # disk full, permissions: this file fails, as it would with a temp name
         _UNNAMED = False
         return False
     try:

@@ -216,3 +216,19 @@ class TestUnnamedFiles:
         assert all(r.sent for r in results) and outbox._UNNAMED is False
         day = tmp_path / "sms" / "2026-05-15"
         assert sorted(p.name for p in day.iterdir()) == [f"n-{i}.txt" for i in range(3)]
+
+    async def test_a_full_disk_fails_the_file_and_keeps_the_unnamed_way(
+            self, tmp_path, monkeypatch) -> None:
+        real_open = outbox.os.open
+
+        def full(path, flags, *a, **kw):
+            if flags & outbox.os.O_TMPFILE == outbox.os.O_TMPFILE:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_open(path, flags, *a, **kw)
+
+        monkeypatch.setattr(outbox.os, "open", full)
+        channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+        result = await channel.send(sms("n-1"))
+        assert result.outcome is DeliveryOutcome.TRANSIENT_FAILURE
+        assert result.reason == "outbox write failed: No space left on device"
+        assert outbox._UNNAMED is True  # a full disk is not a filesystem without O_TMPFILE
