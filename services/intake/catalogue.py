@@ -13,6 +13,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 from services.intake import examples
 from services.intake.commands import COMMANDS
 from services.intake.context import Ctx, Topics
@@ -71,13 +73,20 @@ def _cause(event_type: str) -> str:
             "complaint.reopened": "complaint.rated` with rating `unsatisfied"}.get(event_type, "?")
 
 
-def main() -> None:
+def asyncapi_texts() -> dict[str, str]:
+    """docs/asyncapi.json and .yaml, keys sorted: faststream's own key order follows set
+    iteration, which changes with PYTHONHASHSEED, so every regeneration was a diff."""
     from services.intake.asyncapi import document
+    data = json.loads(asyncio.run(document()).to_json())
+    return {"asyncapi.json": json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            "asyncapi.yaml": yaml.safe_dump(data, allow_unicode=True, sort_keys=True)}
+
+
+def main() -> None:
     emitted = asyncio.run(run_scenario())
     (DOCS / "events.md").write_text(render(emitted), encoding="utf-8")
-    spec = asyncio.run(document())
-    (DOCS / "asyncapi.json").write_text(spec.to_json(), encoding="utf-8")
-    (DOCS / "asyncapi.yaml").write_text(spec.to_yaml(), encoding="utf-8")
+    for name, text in asyncapi_texts().items():
+        (DOCS / name).write_text(text, encoding="utf-8")
     print(f"wrote docs/events.md ({len(emitted)} example events), docs/asyncapi.json/.yaml")
 
 

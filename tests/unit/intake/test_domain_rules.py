@@ -116,3 +116,9 @@ def test_event_catalogue_is_up_to_date():
         "matter.one_time_notice_breached", "complaint.reopened", "fault.exemption_granted"}
     doc = Path(catalogue.DOCS / "events.md").read_text(encoding="utf-8")
     assert doc == catalogue.render(emitted), "run: uv run python -m services.intake.catalogue"
+
+
+def test_asyncapi_document_is_up_to_date():
+    for name, text in catalogue.asyncapi_texts().items():
+        on_disk = Path(catalogue.DOCS / name).read_text(encoding="utf-8")
+        assert on_disk == text, f"{name}: run uv run python -m services.intake.catalogue"
