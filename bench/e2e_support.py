@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.demo.county import Person, Unit
 from deploy.demo.scenario import Fact
@@ -110,6 +112,23 @@ class Bench:
             return await conn.fetch(query, *args)
         finally:
             await conn.close()
+
+    async def batch_records(self) -> dict[str, tuple[float, float]]:
+        """Per service process: (records, batches) its consumers have taken so far, from the
+        `xn_batch_records` histogram on its /metrics."""
+        out = {}
+        async with httpx.AsyncClient(timeout=5) as c:
+            for name, proc in self.dep.procs.items():
+                text = (await c.get(f"{proc.url}/metrics")).text
+                total = {"sum": 0.0, "count": 0.0}
+                for family in text_string_to_metric_families(text):
+                    if family.name == "xn_batch_records":
+                        for sample in family.samples:
+                            kind = sample.name.rsplit("_", 1)[-1]
+                            if kind in total:
+                                total[kind] += sample.value
+                out[name] = (total["sum"], total["count"])
+        return out
 
     def sms_files(self) -> int:
         # scandir, not Path.glob: the count runs every poll while the services are measured, and

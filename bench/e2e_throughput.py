@@ -68,6 +68,7 @@ async def throughput(b: Bench, n: int) -> dict:
     exts = []
     before = b.sms_files()
     db0 = await db_counters(b)
+    batches0 = await b.batch_records()
     cpu0 = cpu_snapshot(b.pids())
     t0 = time.time()
     for i in range(n):
@@ -80,13 +81,17 @@ async def throughput(b: Bench, n: int) -> dict:
     files = await b.wait_notices(set(exts), timeout=170, files_before=before)
     last = max(files.values()) - t0
     cpu1 = cpu_snapshot(b.pids())
+    batches1 = await b.batch_records()
     await asyncio.sleep(1.0)  # backends report their statistics within a second
     db1 = await db_counters(b)
     stages = await b.stage_done_times(exts, t0)
     return {"events": n, "publish_s": round(published, 2), "elapsed_s": round(last, 1),
             "events_per_s": round(n / last), **stages,
             "cpu_ms_per_event": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * 1000 / n, 3) for k in cpu1},
-            "db_per_event": {k: round((db1[k] - db0[k]) / n, 2) for k in db1}}
+            "db_per_event": {k: round((db1[k] - db0[k]) / n, 2) for k in db1},
+            # Records per consumer batch: per-batch costs are shared by this many.
+            "mean_batch_records": {k: round((r - batches0[k][0]) / max(1.0, c - batches0[k][1]), 1)
+                                   for k, (r, c) in batches1.items()}}
 
 
 async def db_counters(b: Bench) -> dict[str, int]:

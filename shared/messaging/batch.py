@@ -36,7 +36,7 @@ from shared.logs import get_logger
 from shared.messaging.deadletter import RawMessage
 from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
 from shared.messaging.tx import Tx
-from shared.metrics import EVENTS_IN, HANDLER_SECONDS, RETRIES
+from shared.metrics import BATCH_RECORDS, EVENTS_IN, HANDLER_SECONDS, RETRIES
 
 if TYPE_CHECKING:
     from shared.messaging.pipeline import Pipeline
@@ -87,6 +87,7 @@ def _header_type(msg: RawMessage) -> str | None:
 async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[..., Awaitable[None]],
                         parse, prepare: Prepare | None = None,
                         accepts: Collection[str] | None = None) -> list[str]:
+    BATCH_RECORDS.labels(p.service).observe(len(msgs))
     outcomes = ["dead-lettered"] * len(msgs)
     items: list[_Item] = []
     ignored = 0

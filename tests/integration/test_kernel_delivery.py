@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from shared.cli import deadletters
@@ -115,6 +116,11 @@ async def test_a_consumer_passes_over_types_it_does_not_act_on(infra, kernel):
         headers = (("event_type", event_type.encode()),) if event_type else ()
         return RawMessage(kernel["in"], 0, i, None, value, headers)
 
+    def batch_metric(kind: str) -> float:  # the kernel fixture's service label
+        labels = {"service": "kernel-test"}
+        return REGISTRY.get_sample_value(f"xn_batch_records_{kind}", labels) or 0.0
+
+    batches, records = batch_metric("count"), batch_metric("sum")
     outcomes = await kernel["pipeline"].process_batch([
         rec(0, posted.to_bytes(), "test.note_posted"),
         rec(1, stored.to_bytes(), "test.note_stored"),  # by its header
@@ -125,6 +131,8 @@ async def test_a_consumer_passes_over_types_it_does_not_act_on(infra, kernel):
     ], make_handler(kernel["out"], set()), accepts={"test.note_posted"})
     assert outcomes == ["applied", "ignored", "ignored", "ignored", "dead-lettered",
                         "dead-lettered"]
+    # One batch of six records, passed-over and dead-lettered ones included.
+    assert (batch_metric("count") - batches, batch_metric("sum") - records) == (1, 6)
     async with kernel["engine"].connect() as conn:
         inbox = (await conn.execute(text(
             f'SELECT event_id FROM "{kernel["schema"]}".inbox'))).scalars().all()
