@@ -97,23 +97,13 @@ def sql(schema: str, template: str) -> TextClause:
     return text(template.replace("{s}", f'"{schema}"'))
 
 
-INSERT_NOTICE = (
-    "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
-    "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
-    "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
-    "last_reason, permanent, created_at, finished_at) VALUES (:id, :ev, :evt, :corr, :unit, "
-    ":kind, :rid, :role, :rname, :ch, :addr, CAST(:fb AS json), :fbo, :urgent, "
-    "CAST(:ctx AS json), :subj, :txt, :html, :status, :nb, :reason, :perm, :created, :fin) "
-    "ON CONFLICT DO NOTHING")
-
-
 _PARAMS = ("id", "ev", "evt", "corr", "unit", "kind", "rid", "role", "rname", "ch", "addr", "fb",
            "fbo", "urgent", "ctx", "subj", "txt", "html", "status", "nb", "reason", "perm",
            "created", "fin")
 
 
 def notice_values(n: NewNotice) -> tuple[Any, ...]:
-    """The row as INSERT_NOTICE's parameters, in _PARAMS order."""
+    """The row as INSERT_NOTICES' values, in _PARAMS order."""
     return (n.notice_id, n.source_event_id, n.source_event_type, n.correlation_id, n.unit_id,
             n.kind, n.recipient_id, n.recipient_role, n.recipient_name, n.channel, n.address,
             json.dumps(n.fallback) if n.fallback else "[]", n.fallback_of, n.urgent,
@@ -122,13 +112,9 @@ def notice_values(n: NewNotice) -> tuple[Any, ...]:
             n.created_at, n.created_at if n.status != "pending" else None)
 
 
-def notice_params(n: NewNotice) -> dict[str, Any]:
-    return dict(zip(_PARAMS, notice_values(n)))
-
-
-# Many notices in one statement: a column of values per parameter, unnested in order (so the
-# first of two rows with one id wins, as it would row by row). Cheaper than an executemany
-# of INSERT_NOTICE: the driver sends 24 arrays instead of 24 parameters per row.
+# Notices in one statement: a column of values per parameter, unnested in order (so the first
+# of two rows with one id wins, as it would row by row). Cheaper than an executemany of a
+# one-row INSERT: the driver sends 24 arrays instead of 24 parameters per row.
 INSERT_NOTICES = (
     "INSERT INTO {s}.notices (notice_id, source_event_id, source_event_type, correlation_id, "
     "unit_id, kind, recipient_id, recipient_role, recipient_name, channel, address, fallback, "
@@ -162,9 +148,9 @@ async def insert_notices(session: AsyncSession, schema: str, rows: list[NewNotic
 
 async def insert_notice(session: AsyncSession, schema: str, n: NewNotice) -> bool:
     """False when this (event, recipient, channel) already has its notice. (The consumer
-    writes a batch's notices in one statement instead: insert_notices.)"""
-    row = (await session.execute(sql(schema, INSERT_NOTICE + " RETURNING 1"),
-                                 notice_params(n))).first()
+    writes a batch's notices in one call of insert_notices instead.)"""
+    row = (await session.execute(sql(schema, INSERT_NOTICES + " RETURNING 1"),
+                                 notices_params([n]))).first()
     return row is not None
 
 

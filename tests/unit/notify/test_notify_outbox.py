@@ -179,9 +179,21 @@ async def test_a_cancelled_send_leaves_its_file_and_the_others_go_on(tmp_path, m
 
 
 
+def refuse_unnamed_files(monkeypatch, code: int, message: str) -> None:
+    """Opening an unnamed file (O_TMPFILE) fails with this error; every other open works."""
+    real_open = outbox.os.open
+
+    def refusing(path, flags, *a, **kw):
+        if flags & outbox.os.O_TMPFILE == outbox.os.O_TMPFILE:
+            raise OSError(code, message)
+        return real_open(path, flags, *a, **kw)
+
+    monkeypatch.setattr(outbox.os, "open", refusing)
+
+
 class TestUnnamedFiles:
     @pytest.fixture(autouse=True)
-    def naming(self, monkeypatch) -> str:  # these two are about the unnamed way only
+    def naming(self, monkeypatch) -> str:  # these are about the unnamed way only
         monkeypatch.setattr(outbox, "_UNNAMED", True)
         return "unnamed"
 
@@ -203,14 +215,7 @@ class TestUnnamedFiles:
 
     async def test_a_filesystem_refusing_unnamed_files_falls_back_to_temp_names(
             self, tmp_path, monkeypatch) -> None:
-        real_open = outbox.os.open
-
-        def refusing(path, flags, *a, **kw):
-            if flags & outbox.os.O_TMPFILE == outbox.os.O_TMPFILE:
-                raise OSError(errno.EOPNOTSUPP, "Operation not supported")
-            return real_open(path, flags, *a, **kw)
-
-        monkeypatch.setattr(outbox.os, "open", refusing)
+        refuse_unnamed_files(monkeypatch, errno.EOPNOTSUPP, "Operation not supported")
         channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
         results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
         assert all(r.sent for r in results) and outbox._UNNAMED is False
@@ -219,14 +224,7 @@ class TestUnnamedFiles:
 
     async def test_a_full_disk_fails_the_file_and_keeps_the_unnamed_way(
             self, tmp_path, monkeypatch) -> None:
-        real_open = outbox.os.open
-
-        def full(path, flags, *a, **kw):
-            if flags & outbox.os.O_TMPFILE == outbox.os.O_TMPFILE:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return real_open(path, flags, *a, **kw)
-
-        monkeypatch.setattr(outbox.os, "open", full)
+        refuse_unnamed_files(monkeypatch, errno.ENOSPC, "No space left on device")
         channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
         result = await channel.send(sms("n-1"))
         assert result.outcome is DeliveryOutcome.TRANSIENT_FAILURE
