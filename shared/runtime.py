@@ -31,6 +31,7 @@ from shared.migrations import migrations_dir, upgrade_async
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
+DRAIN_S = 20.0
 
 
 @dataclass
@@ -48,6 +49,9 @@ class Runtime:
     http: FastAPI
     health: HealthState
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Awaited at SIGTERM (for at most DRAIN_S) before the background jobs are cancelled: work
+    # already begun is finished and recorded, so a clean stop re-does nothing after restart.
+    drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def build_runtime(service: str, schema: str, settings: ServiceSettings,
@@ -142,6 +146,12 @@ async def serve(rt: Runtime) -> None:
     await stop.wait()
     log.info("stopping: draining the message in hand")
     await rt.broker.stop()  # waits (graceful_timeout) for running handlers, which ack
+    if rt.drains:
+        try:
+            await asyncio.wait_for(asyncio.gather(*(d() for d in rt.drains)), DRAIN_S)
+        except TimeoutError:
+            log.warning("background work not finished at stop; it is redone after restart",
+                        limit_s=DRAIN_S)
     for t in extra:
         t.cancel()
     rt.relay.stop()

@@ -3,6 +3,8 @@ sender loop and the read routes on the shared Runtime."""
 
 from __future__ import annotations
 
+import asyncio
+
 from shared.runtime import Runtime, run
 from shared.health import since
 
@@ -33,10 +35,20 @@ def setup(rt: Runtime) -> None:
                          accepts=ACCEPTS)
     http.add_routes(rt.http, rt.sessions, rt.schema)
 
+    stopped = asyncio.Event()
+
     async def sender_loop() -> None:
-        await sender.run()
+        try:
+            await sender.run()
+        finally:
+            stopped.set()
+
+    async def drain_sender() -> None:  # the sends in flight are recorded before the exit
+        sender.stop()
+        await stopped.wait()
 
     rt.background.append(sender_loop)
+    rt.drains.append(drain_sender)
     # The sender turns at least every poll interval; a stalled one fails liveness.
     rt.health.progress["sender"] = lambda: (since(sender.last_progress), True)
 

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -44,7 +45,7 @@ log = get_logger(__name__)
 # The stdlib logger behind `log`: its level is what structlog's filter_by_level checks
 # (shared/logs.py), asked here before building a DEBUG line's fields at all.
 _levels = logging.getLogger(__name__)
-RECORD_EVERY, RECORD_WAIT_S = 50, 0.02  # record sends in groups (see Sender._send_all)
+RECORD_EVERY, RECORD_WAIT_S = 50, 0.02  # record sends in groups (see Sender._record_loop)
 NOTICES = Metric("xn_notices_total", "Delivery attempts recorded, by channel and resulting state "
                   "(sent, pending = retry scheduled, failed)", ["channel", "status"])
 
@@ -62,7 +63,23 @@ def outgoing(n: store.Notice) -> OutgoingSms | OutgoingEmail:
                          n.body_html or "", to_name=n.recipient_name, created_at=n.created_at)
 
 
+@dataclass(frozen=True)
+class Finished:
+    """One send done, waiting to be recorded under the claim that allowed it."""
+
+    notice: store.Notice
+    token: uuid.UUID  # the claim's: the record changes the notice only while it still holds it
+    started: datetime
+    result: DeliveryResult
+
+
 class Sender:
+    """Claims, sends and records as a pipeline, not in rounds: the next claim is made when half
+    of the last one is recorded, every send starts as soon as a slot is free, and whatever has
+    finished while the previous record was committing is recorded together (group commit). A
+    round that waited for its slowest send before claiming again left the slots idle for most
+    of its tail; timers deciding when to record made groups of a few notices."""
+
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], schema: str, clock: Clock,
                  channels: Channels, deps: Deps, name: str | None = None,
                  policy: RetryPolicy = RetryPolicy(), batch: int = 50, concurrency: int = 8,
@@ -71,71 +88,140 @@ class Sender:
         self._sessions, self._schema, self._clock = sessions, schema, clock
         self._channels, self._deps, self._policy = channels, deps, policy
         self.name = name or f"sender-{uuid.uuid4().hex[:8]}"
-        self._batch, self._sem = batch, asyncio.Semaphore(concurrency)
+        self._batch, self._concurrency = batch, concurrency
+        self._slots: dict[str, asyncio.Semaphore] = {}  # sends in flight, per channel
         self._lease, self._poll_s, self._wake_relay = timedelta(seconds=lease_s), poll_s, wake_relay
         self._wake = asyncio.Event()
         self._stopping = False
         self.last_progress = time.monotonic()
+        self._in_hand = 0  # claimed and not yet recorded
+        self._sends: set[asyncio.Task] = set()
+        self._finished: list[Finished] = []
+        self._have_finished = asyncio.Event()  # something waits to be recorded
+        self._group_full = asyncio.Event()  # ... enough to record it now
+        self._settled = asyncio.Event()  # set whenever nothing is in hand
+        self._settled.set()
+        self._recorder: asyncio.Task | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self) -> None:
+        """Claim nothing more; run() returns once the sends in flight are recorded."""
         self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
-        while not self._stopping:
-            try:
-                n = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # database away: the claims wait, nothing is lost
-                log.warning("sender round failed; retrying", error=repr(exc))
-                n = 0
-            self.last_progress = time.monotonic()
-            if n:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._poll_s)
-            except TimeoutError:
-                pass
+        try:
+            while not self._stopping:
+                self.last_progress = time.monotonic()
+                self._wake.clear()  # before the claim: a wake during it is not lost
+                claimed = 0
+                if self._in_hand <= self._batch // 2:
+                    try:
+                        claimed = await self._claim(self._batch - self._in_hand)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # database away: the claims wait, nothing is lost
+                        log.warning("sender claim failed; retrying", error=repr(exc))
+                if claimed:
+                    continue
+                try:  # woken by new notices, by room for a claim, or the poll for due retries
+                    await asyncio.wait_for(self._wake.wait(), self._poll_s)
+                except TimeoutError:
+                    pass
+            await self._settle()  # stopping: what was sent gets recorded, nothing is re-sent
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
 
     async def run_once(self) -> int:
-        """One round: claim what is due now, send it with bounded concurrency, record it."""
+        """Claim what is due now, send it and record it all; the number claimed."""
+        claimed = await self._claim(self._batch)
+        try:
+            await self._settle()
+        except asyncio.CancelledError:
+            self._abandon()
+            raise
+        return claimed
+
+    async def _claim(self, limit: int) -> int:
         now, token = self._clock.now(), uuid.uuid4()
         async with self._sessions() as s, s.begin():
             claimed = await store.claim_due(s, self._schema, now=now, lease_until=now + self._lease,
-                                            token=token, sender=self.name, limit=self._batch)
+                                            token=token, sender=self.name, limit=limit)
         if claimed:
-            await self._send_all(claimed, token)
+            self._in_hand += len(claimed)
+            self._settled.clear()
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.ensure_future(self._record_loop())
+            for n in claimed:
+                task = asyncio.ensure_future(self._send_one(n, token))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
         return len(claimed)
 
-    async def _send_all(self, claimed: list[store.Notice], token: uuid.UUID) -> None:
-        """Record outcomes as sends finish, a group at a time: when RECORD_EVERY have finished,
-        when the sends in flight pause for RECORD_WAIT_S, or when the last is done. A few
-        transactions per claim instead of one per notice, and a slow send does not hold back
-        the record of the fast ones (a crash loses, and later re-sends once, only what was not
-        recorded yet). Killing the round cancels the sends still in flight."""
-        tasks = {asyncio.ensure_future(self._send(n)): n for n in claimed}
-        pending = set(tasks)
-        finished: list[tuple[store.Notice, datetime, DeliveryResult]] = []
-        try:
-            while pending:
-                done, pending = await asyncio.wait(
-                    pending, timeout=RECORD_WAIT_S if finished else None,
-                    return_when=asyncio.FIRST_COMPLETED)
-                finished += [(tasks[t], *t.result()) for t in done]
-                if finished and (len(finished) >= RECORD_EVERY or not pending or not done):
-                    await self._record(finished, token)
-                    finished = []
-        finally:
-            for t in pending:
-                t.cancel()
+    async def _settle(self) -> None:
+        await self._settled.wait()
+
+    def _abandon(self) -> None:
+        """As if the process died here: sends in flight and the unrecorded are dropped; their
+        claims expire with the lease and the notices are sent again, once."""
+        for t in list(self._sends):
+            t.cancel()
+        if self._recorder is not None:
+            self._recorder.cancel()
+
+    async def _send_one(self, n: store.Notice, token: uuid.UUID) -> None:
+        started, result = await self._send(n)
+        self._finished.append(Finished(n, token, started, result))
+        self._have_finished.set()
+        if len(self._finished) >= min(RECORD_EVERY, self._in_hand):
+            self._group_full.set()
+
+    async def _record_loop(self) -> None:
+        """Record what has finished, one transaction at a time: once RECORD_EVERY have
+        finished, or all in hand, or RECORD_WAIT_S after the first of the group. A record costs
+        about as much for 50 notices as for 5, and sends finish a few at a time (a writer's
+        group, a connection's reply): recording at each finish made groups of ~5. A notice
+        finished twice (its lease expired and this sender claimed it again) waits for the next
+        group: its attempt number is counted from the rows already there."""
+        while True:
+            await self._have_finished.wait()
+            if not self._group_full.is_set():
+                try:
+                    await asyncio.wait_for(self._group_full.wait(), RECORD_WAIT_S)
+                except TimeoutError:
+                    pass
+            self._have_finished.clear()
+            self._group_full.clear()
+            group, later, ids = [], [], set()
+            for f in self._finished:
+                (later if f.notice.notice_id in ids else group).append(f)
+                ids.add(f.notice.notice_id)
+            self._finished = later
+            if later:
+                self._have_finished.set()
+            if not group:
+                continue
+            await self._record(group)
+            self._in_hand -= len(group)
+            if self._in_hand <= self._batch // 2:
+                self._wake.set()  # room for the next claim
+            if not self._in_hand:
+                self._settled.set()
+
+    def _slots_for(self, kind: str) -> asyncio.Semaphore:
+        """A remote provider gets `concurrency` sends at once; a channel that names its own
+        figure (the local outbox: files are written in groups, larger with more waiting) gets
+        that."""
+        if (slots := self._slots.get(kind)) is None:
+            own = getattr(self._channels.for_kind(kind), "in_flight", None)
+            slots = self._slots[kind] = asyncio.Semaphore(own or self._concurrency)
+        return slots
 
     async def _send(self, n: store.Notice) -> tuple[datetime, DeliveryResult]:
-        async with self._sem:
+        async with self._slots_for(n.channel):
             structlog.contextvars.bind_contextvars(  # this task's own copy of the context
                 notice_id=n.notice_id, correlation_id=str(n.correlation_id),
                 event_id=str(n.source_event_id), unit_id=n.unit_id, channel=n.channel)
@@ -146,12 +232,11 @@ class Sender:
                 result = DeliveryResult.transient(f"channel error: {type(exc).__name__}")
             return started, result
 
-    async def _record(self, sent: list[tuple[store.Notice, datetime, DeliveryResult]],
-                      token: uuid.UUID) -> None:
+    async def _record(self, sent: list[Finished]) -> None:
         delay = 0.2
         while True:  # the messages are out; losing the record would only cost duplicates later
             try:
-                await self._record_once(sent, token)
+                await self._record_once(sent)
                 return
             except asyncio.CancelledError:
                 raise
@@ -161,26 +246,24 @@ class Sender:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _record_once(self, sent: list[tuple[store.Notice, datetime, DeliveryResult]],
-                           token: uuid.UUID) -> None:
+    async def _record_once(self, sent: list[Finished]) -> None:
         now = self._clock.now()
-        decided = [(n, r, decide(r.outcome, attempts=n.attempts, now=now, policy=self._policy,
-                                 channel=n.channel, urgent=n.urgent,
-                                 quiet_hours=self._deps.routing.quiet_hours))
-                   for n, _, r in sent]
+        decided = [(f.notice, f.result, decide(
+            f.result.outcome, attempts=f.notice.attempts, now=now, policy=self._policy,
+            channel=f.notice.channel, urgent=f.notice.urgent,
+            quiet_hours=self._deps.routing.quiet_hours)) for f in sent]
         outcomes = [store.Outcome(
             notice_id=n.notice_id, status=d.status, reason=r.reason, permanent=d.permanent,
-            provider_message_id=r.provider_message_id, retry_at=d.retry_at, started_at=started,
-            outcome=r.outcome.value) for (n, r, d), (_, started, _) in zip(decided, sent)]
+            provider_message_id=r.provider_message_id, retry_at=d.retry_at, started_at=f.started,
+            outcome=r.outcome.value, token=f.token) for (n, r, d), f in zip(decided, sent)]
         async with self._sessions() as s, s.begin():
-            held = await store.finish_many(s, self._schema, token=token, at=now,
-                                           outcomes=outcomes)
+            held = await store.finish_many(s, self._schema, at=now, outcomes=outcomes)
             numbers = await store.record_attempts(s, self._schema, sender=self.name,
                                                   recorded_at=now, outcomes=outcomes, held=held)
             events, fallbacks = [], []
-            for n, r, d in decided:
+            for (n, r, d), f in zip(decided, sent):
                 if n.notice_id in held:
-                    self._announce(n, token, d, r, now, events, fallbacks)
+                    self._announce(n, f.token, d, r, now, events, fallbacks)
             if events:
                 await emit_many(s, self._schema, events)
             for row in fallbacks:

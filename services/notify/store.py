@@ -180,26 +180,28 @@ class Outcome:
     retry_at: datetime | None
     started_at: datetime
     outcome: str  # the channel's: sent | transient_failure | permanent_failure
+    token: uuid.UUID  # the claim the send was made under
 
 
-async def finish_many(session: AsyncSession, schema: str, *, token: uuid.UUID, at: datetime,
+async def finish_many(session: AsyncSession, schema: str, *, at: datetime,
                       outcomes: list[Outcome]) -> set[str]:
-    """Record the outcomes of one claim in one statement; returns the notices still held.
-    A notice missing from the result had its lease expire and was taken over by another
-    sender: this sender changes nothing on it."""
+    """Record outcomes (of one claim or several) in one statement; returns the notices still
+    held by the claim each was sent under. A notice missing from the result had its lease
+    expire and was taken over by another sender: this sender changes nothing on it."""
     rows = (await session.execute(sql(schema,
         "UPDATE {s}.notices n SET status = x.status, last_reason = x.reason, "
         "permanent = x.perm, provider_message_id = COALESCE(x.pmid, n.provider_message_id), "
         "lease_until = NULL, claim_token = NULL, not_before = COALESCE(x.retry, n.not_before), "
         "finished_at = CASE WHEN x.status = 'pending' THEN NULL ELSE CAST(:at AS timestamptz) END "
         "FROM unnest(CAST(:ids AS text[]), CAST(:st AS text[]), CAST(:rs AS text[]), "
-        "CAST(:pm AS boolean[]), CAST(:pmid AS text[]), CAST(:retry AS timestamptz[])) "
-        "AS x(id, status, reason, perm, pmid, retry) "
-        "WHERE n.notice_id = x.id AND n.claim_token = :tok RETURNING n.notice_id"),
+        "CAST(:pm AS boolean[]), CAST(:pmid AS text[]), CAST(:retry AS timestamptz[]), "
+        "CAST(:tok AS uuid[])) AS x(id, status, reason, perm, pmid, retry, tok) "
+        "WHERE n.notice_id = x.id AND n.claim_token = x.tok RETURNING n.notice_id"),
         {"ids": [o.notice_id for o in outcomes], "st": [o.status for o in outcomes],
          "rs": [o.reason for o in outcomes], "pm": [o.permanent for o in outcomes],
          "pmid": [o.provider_message_id for o in outcomes],
-         "retry": [o.retry_at for o in outcomes], "at": at, "tok": token})).scalars()
+         "retry": [o.retry_at for o in outcomes], "at": at,
+         "tok": [o.token for o in outcomes]})).scalars()
     return set(rows)
 
 

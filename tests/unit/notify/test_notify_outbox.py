@@ -33,6 +33,16 @@ def naming(request, monkeypatch) -> str:
     return request.param
 
 
+@pytest.fixture(autouse=True, params=["syncfs per group", "fsync per file"])
+def durability(request, monkeypatch) -> str:
+    """... and both ways a group is made durable: one syncfs(2) (Linux 5.8 and later), or an
+    fsync per file and per day folder."""
+    if request.param == "syncfs per group" and not outbox._syncfs_usable():
+        pytest.skip("syncfs does not report writeback errors on this kernel")
+    monkeypatch.setattr(outbox, "_GROUP_SYNC", request.param == "syncfs per group")
+    return request.param
+
+
 def sms(notice_id: str = "n-7") -> OutgoingSms:
     return OutgoingSms(notice_id=notice_id, kind="deadline_warning", phone="13800000000", text="【县效能办】测试短信")
 
@@ -93,27 +103,35 @@ async def test_email_is_a_parseable_eml_with_both_parts(tmp_path) -> None:
 # --- sends arriving together are written together --------------------------------------------
 
 async def test_sends_arriving_together_share_thread_calls_and_each_returns_once_durable(
-        tmp_path, monkeypatch) -> None:
-    """A send returns only after a folder fsync that saw its file; the group shares the call."""
-    calls, synced = [], []
-    write_files, fsync_dir = outbox.write_files, outbox._fsync_dir
+        tmp_path, monkeypatch, durability) -> None:
+    """A send returns only after a sync that saw its file (the group's syncfs, or its folder's
+    fsync); the group shares the thread call."""
+    calls, synced, fsyncs, group_syncs = [], [], [], []
+    write_files, fsync_dir, syncfs = outbox.write_files, outbox._fsync_dir, outbox._syncfs
+    fsync = outbox.os.fsync
 
     def counting(folder, files, made):
         calls.append(len(files))
         return write_files(folder, files, made)
 
-    def recording(folder):
+    def recording_folder(folder):
         fsync_dir(folder)
-        synced.append((folder, {p.name for p in folder.iterdir()}))
+        synced.extend(folder / p.name for p in folder.iterdir())
+
+    def recording_group(fd):
+        syncfs(fd)
+        group_syncs.append(fd)
+        synced.extend(tmp_path.rglob("*.txt"))
 
     monkeypatch.setattr(outbox, "write_files", counting)
-    monkeypatch.setattr(outbox, "_fsync_dir", recording)
+    monkeypatch.setattr(outbox, "_fsync_dir", recording_folder)
+    monkeypatch.setattr(outbox, "_syncfs", recording_group)
+    monkeypatch.setattr(outbox.os, "fsync", lambda fd: (fsyncs.append(fd), fsync(fd)))
     channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
 
     async def send(i: int):
         result = await channel.send(sms(f"n-{i}"))
-        path = tmp_path / result.provider_message_id
-        assert any(folder == path.parent and path.name in names for folder, names in synced)
+        assert tmp_path / result.provider_message_id in synced
         return result
 
     results = await asyncio.gather(*(send(i) for i in range(20)))
@@ -121,6 +139,10 @@ async def test_sends_arriving_together_share_thread_calls_and_each_returns_once_
     assert sum(calls) == 20 and len(calls) < 20
     day = tmp_path / "sms" / "2026-05-15"
     assert sorted(p.name for p in day.iterdir()) == sorted(f"n-{i}.txt" for i in range(20))
+    if durability == "fsync per file":  # every file, and its day folder once per call
+        assert len(fsyncs) >= 20 + len(calls) and not group_syncs
+    else:  # one syncfs per thread call, nothing fsync'd one by one
+        assert len(group_syncs) == len(calls) and not fsyncs
 
 
 async def test_a_file_that_cannot_be_written_fails_alone(tmp_path, monkeypatch) -> None:
@@ -141,6 +163,7 @@ async def test_a_file_that_cannot_be_written_fails_alone(tmp_path, monkeypatch) 
 
 async def test_a_folder_that_cannot_be_synced_fails_every_file_in_it_until_a_retry(
         tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(outbox, "_GROUP_SYNC", False)  # a folder is synced on its own only so
     fsync_dir = outbox._fsync_dir
 
     def failing(folder):
@@ -156,6 +179,43 @@ async def test_a_folder_that_cannot_be_synced_fails_every_file_in_it_until_a_ret
     retried = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
     assert all(r.sent for r in retried)  # the files were there: the first copies stand
     assert len(list((tmp_path / "sms").rglob("*.txt"))) == 3
+
+
+async def test_a_group_that_cannot_be_synced_fails_every_file_in_it_until_a_retry(
+        tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(outbox, "_GROUP_SYNC", True)
+    syncfs = outbox._syncfs
+
+    def failing(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(outbox, "_syncfs", failing)
+    channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
+    results = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
+    assert {r.outcome for r in results} == {DeliveryOutcome.TRANSIENT_FAILURE}
+    assert {r.reason for r in results} == {"outbox write failed: Input/output error"}
+    monkeypatch.setattr(outbox, "_syncfs", syncfs)
+    retried = await asyncio.gather(*(channel.send(sms(f"n-{i}")) for i in range(3)))
+    assert all(r.sent for r in retried)  # the files were there: the first copies stand
+    assert len(list((tmp_path / "sms").rglob("*.txt"))) == 3
+
+
+@pytest.mark.parametrize("release, usable", [("6.18.44-fc", True), ("5.8.0", True),
+                                             ("5.4.0-150-generic", False), ("4.19.0", False),
+                                             ("weird", False)])
+def test_syncfs_is_trusted_only_where_it_reports_writeback_errors(monkeypatch, release,
+                                                                   usable) -> None:
+    monkeypatch.setattr(outbox.platform, "release", lambda: release)
+    monkeypatch.setattr(outbox.sys, "platform", "linux")
+    assert outbox._syncfs_usable() is usable
+
+
+def test_a_refused_syncfs_raises_with_the_kernels_reason() -> None:
+    if not outbox._syncfs_usable():
+        pytest.skip("no syncfs here")
+    with pytest.raises(OSError) as refused:
+        outbox._syncfs(-1)
+    assert refused.value.errno == errno.EBADF
 
 
 async def test_a_cancelled_send_leaves_its_file_and_the_others_go_on(tmp_path, monkeypatch) -> None:
