@@ -2,12 +2,19 @@
 
     uv run python bench/baseline_bare_loop.py [--events 3000]
 
-Two bare stages in one process, the minimum of the same work the services do for a complaint:
-  door topic → consume → INSERT (one transaction per batch) → produce a canonical record → commit;
-  canonical topic → consume → INSERT (one transaction per batch) → write the notice file
-  (write, fsync, like notify's outbox channel) → commit.
+Bare stages in one process, the minimum of the same work the services do for a complaint:
+  intake: door topic → consume → INSERT (one transaction per batch) → produce a canonical
+    record → commit;
+  deadlines: canonical topic → consume → INSERT three clock rows per record (one transaction
+    per batch) → commit;
+  notify: canonical topic → consume → INSERT (one transaction per batch) → write the notice
+    files and make them durable (one syncfs per batch where notify's outbox does the same,
+    else an fsync per file) → commit.
 No envelope, no inbox, no outbox relay, no routing, no templates. Measured from the first publish
-to the last file. bench/e2e_throughput.py runs it in the same run as the services."""
+to the last file. bench/e2e_throughput.py runs it in the same run as the services.
+
+`two_stage=True` is the form used up to build 1fbb40a: no deadlines stage, an fsync per file
+(not of the folder)."""
 
 from __future__ import annotations
 
@@ -25,11 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
+from services.notify.channels import outbox  # noqa: E402  (how notify makes files durable)
 from tests.support.infra import locate  # noqa: E402
 from tests.support.kafka import create_topics, unique  # noqa: E402
 
 
-async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> None:
+async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
+                rows_per_record: int = 1) -> None:
     conn = await asyncpg.connect(dsn)
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
                                 auto_offset_reset="earliest", enable_auto_commit=False)
@@ -43,7 +52,8 @@ async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> 
                 continue
             async with conn.transaction():
                 await conn.executemany(f"INSERT INTO {table} VALUES ($1, $2)",
-                                       [(uuid.uuid4(), r.value) for r in records])
+                                       [(uuid.uuid4(), r.value) for r in records
+                                        for _ in range(rows_per_record)])
             await out(records)
             await consumer.commit()
             done += len(records)
@@ -52,12 +62,13 @@ async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out) -> 
         await conn.close()
 
 
-async def run_baseline(bootstrap: str, database_url: str, n: int) -> float:
-    """Events per second through the two bare stages."""
+async def run_baseline(bootstrap: str, database_url: str, n: int,
+                       two_stage: bool = False) -> float:
+    """Events per second through the bare stages."""
     door, canonical = unique("bare.door"), unique("bare.canonical")
     await create_topics(bootstrap, door, canonical, partitions=4)
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
-    tables = [f"bare_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    tables = [f"bare_{uuid.uuid4().hex[:8]}" for _ in range(3)]
     conn = await asyncpg.connect(dsn)
     for t in tables:
         await conn.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, body bytea NOT NULL)")
@@ -71,23 +82,41 @@ async def run_baseline(bootstrap: str, database_url: str, n: int) -> float:
             await producer.send(canonical, r.value, key=r.key)
         await producer.flush()
 
+    group_sync = outbox._GROUP_SYNC and not two_stage
+
     async def write_files(records) -> None:
         def write() -> None:
-            for r in records:
-                p = folder / f"{uuid.uuid4().hex}.txt"
-                with open(p, "wb") as f:
-                    f.write(r.value)
-                    f.flush()
-                    os.fsync(f.fileno())
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                for r in records:
+                    p = folder / f"{uuid.uuid4().hex}.txt"
+                    with open(p, "wb") as f:
+                        f.write(r.value)
+                        f.flush()
+                        if not group_sync:
+                            os.fsync(f.fileno())
+                if group_sync:
+                    outbox._syncfs(fd)
+                elif not two_stage:  # the names too, as notify's outbox does
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
         await asyncio.to_thread(write)
+
+    async def nothing(records) -> None:
+        pass
 
     try:
         t0 = time.perf_counter()
         for i in range(n):
             await producer.send(door, body, key=f"C-{i}".encode())
         await producer.flush()
-        await asyncio.gather(stage(bootstrap, dsn, door, tables[0], n, forward),
-                             stage(bootstrap, dsn, canonical, tables[1], n, write_files))
+        stages = [stage(bootstrap, dsn, door, tables[0], n, forward),
+                  stage(bootstrap, dsn, canonical, tables[1], n, write_files)]
+        if not two_stage:
+            stages.append(stage(bootstrap, dsn, canonical, tables[2], n, nothing,
+                                rows_per_record=3))
+        await asyncio.gather(*stages)
         return n / (time.perf_counter() - t0)
     finally:
         await producer.stop()
@@ -99,12 +128,15 @@ async def run_baseline(bootstrap: str, database_url: str, n: int) -> float:
 async def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=int, default=3000)
+    p.add_argument("--two-stage", action="store_true", help="the form used up to build 1fbb40a")
     args = p.parse_args()
     infra, _, why = locate()
     if infra is None:
         sys.exit(why)
-    rate = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events)
-    print(f"bare two-stage loop: {args.events} events, {rate:.0f} events/s")
+    rate = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                              args.two_stage)
+    form = "two-stage" if args.two_stage else "three-stage"
+    print(f"bare {form} loop: {args.events} events, {rate:.0f} events/s")
 
 
 if __name__ == "__main__":
