@@ -11,7 +11,7 @@ from shared.envelope import Envelope
 from shared.events.accountability import (
     AppealRuled, BulletinPublished, FaultRecorded, MeasureDecided, ScoreChanged,
 )
-from shared.events.deadlines import DeadlineRequested
+from shared.events.deadlines import DeadlineFulfilled, DeadlineRequested, DeadlineWithdrawn
 
 from .domain import Fault, Measure, render_explanation
 from .domain.vocabulary import ACCOUNTABILITY_NAMESPACE
@@ -53,6 +53,24 @@ def rectification_requested(m: Measure, cause: Envelope) -> Envelope:
                           working_days=m.rectification_working_days)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause, event_id=_id("rectification", m.id))
+
+
+def rectification_fulfilled(m: Measure, rectified_at: datetime, cause: Envelope) -> Envelope:
+    """Closes the clock rectification_requested opened. One id per measure: a redelivered or
+    repeated report can stage it again and still emit nothing new."""
+    p = DeadlineFulfilled(kind="rectification", subject_id=str(m.id), unit_id=m.unit_id,
+                          fulfilled_at=rectified_at)
+    return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=m.unit_id, cause=cause, event_id=_id("rectified", m.id))
+
+
+def rectification_withdrawn(m: Measure, reason: str, cause: Envelope) -> Envelope:
+    """Ends the clock without a card: the measure no longer orders a rectification."""
+    p = DeadlineWithdrawn(kind="rectification", subject_id=str(m.id), unit_id=m.unit_id,
+                          withdrawn_at=cause.occurred_at, reason=reason)
+    return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
+                         unit_id=m.unit_id, cause=cause,
+                         event_id=_id("rectification_withdrawn", m.id))
 
 
 def score_changed(unit_id: str, period: str, score: int, confirmed: int,

@@ -63,6 +63,13 @@ async def _appeal_decided(tx: Tx, deps: Deps, env: Envelope, e: office.AppealDec
                                 reason=e.reasoning or f"{e.decided_by} 复核决定")
 
 
+async def _rectification(tx: Tx, deps: Deps, env: Envelope,
+                         e: office.RectificationCompleted) -> None:
+    await service.record_rectification(tx, deps, env, measure_id=e.measure_id, unit_id=e.unit_id,
+                                       rectified_at=e.rectified_at, report=e.report,
+                                       evidence=list(e.evidence), confirmed_by=e.confirmed_by)
+
+
 async def _roster(tx: Tx, deps: Deps, env: Envelope, e: EventPayload) -> None:
     await roster.project(await state_of(tx, deps, books=False), e)
 
@@ -76,6 +83,7 @@ ROUTES: dict[type[EventPayload], Route] = {
     office.ExemptionGranted: _exemption,
     office.AppealLodged: _appeal_lodged,
     office.AppealDecided: _appeal_decided,
+    office.RectificationCompleted: _rectification,
 }
 ROUTE_BY_TYPE = {cls.event_type: route for cls, route in ROUTES.items()}
 ACCEPTS = frozenset(ROUTE_BY_TYPE)  # the pipeline passes over anything else unparsed

@@ -18,7 +18,9 @@ from shared.messaging.pipeline import Tx
 
 from . import events_out
 from .batch_state import BatchState
-from .domain import Fault, Measure, RuleBook, apply_appeal, decide, period_of, score_units
+from .domain import (
+    Fault, Measure, RuleBook, apply_appeal, decide, period_of, score_units, withdrawal_reason,
+)
 from .domain.history import months_before
 from .store import StoredMeasure
 from .unit_log import UnitLog
@@ -79,6 +81,8 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
                 if m.rectification_working_days and not had_clock:
                     await tx.emit(deps.topics.deadline_requests,
                                   events_out.rectification_requested(m, cause))
+            # Revoked or reduced on appeal: the outcome may be unchanged, the clock still goes.
+            await _withdraw(tx, deps, prev, m, cause)
         for prev in old.values():  # no longer decided: exempted fault, or the count moved
             if prev.superseded:
                 continue
@@ -89,7 +93,20 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
             await tx.emit(deps.topics.accountability, events_out.measure_decided(
                 m, revision=prev.revision + 1, superseded=True, decided_at=cause.occurred_at,
                 cause=cause))
+            await _withdraw(tx, deps, prev, None, cause)
     await rescore(tx, deps, st, held, cause, touched, book)
+
+
+async def _withdraw(tx: Tx, deps: Deps, prev: StoredMeasure | None, now: Measure | None,
+                    cause: Envelope) -> None:
+    """Withdraw the rectification clock of a measure that no longer orders one (its id is
+    deterministic: deciding the same change again emits nothing new)."""
+    before = prev.measure if prev is not None and not prev.superseded else None
+    reason = withdrawal_reason(before, now)
+    if reason is not None:
+        log.info("rectification clock withdrawn", measure_id=str(before.id), reason=reason)
+        await tx.emit(deps.topics.deadline_requests,
+                      events_out.rectification_withdrawn(before, reason, cause))
 
 
 async def rescore(tx: Tx, deps: Deps, st: BatchState, held: UnitLog, cause: Envelope,

@@ -17,8 +17,8 @@ from shared.messaging.pipeline import Tx
 from . import events_out, store
 from .batch_state import BatchState, state_of
 from .domain import (
-    AppealError, AppealRuling, Exemption, ExemptionReason, Fault, derive_severity, file_appeal,
-    rule_on_appeal,
+    AppealError, AppealRuling, Exemption, ExemptionReason, Fault, RectificationError,
+    check_rectification, derive_severity, file_appeal, rule_on_appeal,
 )
 from .domain.vocabulary import Role
 from .reconcile import reconcile
@@ -145,6 +145,32 @@ async def decide_appeal(tx: Tx, deps: Deps, env: Envelope, *, appeal_id: str, me
                     await _fault_key(tx, sm.measure.fault_id))
     await tx.emit(deps.topics.accountability,
                   events_out.appeal_ruled(appeal_id, ruled, decision, reduced_to, env))
+    await st.end_of_message()
+
+
+async def record_rectification(tx: Tx, deps: Deps, env: Envelope, *, measure_id: str,
+                               unit_id: str, rectified_at: datetime, report: str,
+                               evidence: list[str], confirmed_by: str) -> None:
+    """整改完成: record it on the measure and close its clock. Measures and scores do not
+    change; a report that does not fit is refused and changes nothing."""
+    st = await state_of(tx, deps, books=False)
+    await st.write_through()
+    await _lock(st, (await _measure(tx, measure_id)).measure.unit_id)
+    sm = await _measure(tx, measure_id)  # again, under the unit's lock (an appeal may rule)
+    try:
+        check_rectification(sm.measure, unit_id=unit_id, rectified_at=rectified_at,
+                            ordered_at=sm.decided_at,
+                            rectified_before=await store.rectified_at(
+                                tx.session, tx.schema, sm.measure.id))
+    except RectificationError as exc:
+        raise Rejected(f"rectification of measure {measure_id} refused: {exc}",
+                       code=exc.code) from None
+    await store.record_rectification(
+        tx.session, tx.schema, sm.measure.id, unit_id=unit_id, rectified_at=rectified_at,
+        report=report, evidence=evidence, confirmed_by=confirmed_by, event_id=env.event_id)
+    log.info("rectification recorded", measure_id=measure_id, rectified_at=str(rectified_at))
+    await tx.emit(deps.topics.deadline_requests,
+                  events_out.rectification_fulfilled(sm.measure, rectified_at, env))
     await st.end_of_message()
 
 

@@ -1,4 +1,4 @@
-"""SQL for the fault log, measures, appeals, exemptions and scores. Rows keep the domain models
+"""SQL for the fault log, measures, appeals, rectifications, exemptions and scores. Rows keep the domain models
 as JSON (`body`) plus the columns queries need; the domain never sees SQL."""
 
 from __future__ import annotations
@@ -204,6 +204,26 @@ async def appeals_by_measure(s: AsyncSession, schema: str,
             f'SELECT measure_id, body FROM "{schema}".appeals WHERE measure_id = ANY(:m)'),
             {"m": list(measure_ids)})
     return {r.measure_id: Appeal.model_validate(r.body) for r in rows}
+
+
+# -- rectifications -----------------------------------------------------------------------------
+
+async def rectified_at(s: AsyncSession, schema: str, measure_id: uuid.UUID) -> datetime | None:
+    """When the measure was reported rectified, if it was."""
+    return (await s.execute(text(
+        f'SELECT rectified_at FROM "{schema}".rectifications WHERE measure_id = :m'),
+        {"m": measure_id})).scalar_one_or_none()
+
+
+async def record_rectification(s: AsyncSession, schema: str, measure_id: uuid.UUID, *,
+                               unit_id: str, rectified_at: datetime, report: str,
+                               evidence: list[str], confirmed_by: str,
+                               event_id: uuid.UUID) -> None:
+    await s.execute(text(
+        f'INSERT INTO "{schema}".rectifications (measure_id, unit_id, rectified_at, report, '
+        "evidence, confirmed_by, event_id) VALUES (:m, :u, :at, :r, CAST(:ev AS jsonb), :by, :e)"),
+        {"m": measure_id, "u": unit_id, "at": rectified_at, "r": report,
+         "ev": dumps(evidence), "by": confirmed_by, "e": event_id})
 
 
 # -- scores -------------------------------------------------------------------------------------

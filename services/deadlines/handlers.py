@@ -25,7 +25,12 @@ from shared.events.cases import (
     MatterResumed,
     ReportSubmitted,
 )
-from shared.events.deadlines import DeadlineFulfilled, DeadlineRequested, Responsible
+from shared.events.deadlines import (
+    DeadlineFulfilled,
+    DeadlineRequested,
+    DeadlineWithdrawn,
+    Responsible,
+)
 from shared.events.roster import CampaignConfigured
 from shared.logs import get_logger
 from shared.messaging.batch import Prepare
@@ -108,12 +113,29 @@ async def on_fulfilled(tx: Tx, deps: Deps, p: DeadlineFulfilled, env: Envelope) 
     await clocks.close_clock(tx, deps, deadline_id(kind, p.subject_id), p.fulfilled_at, env)
 
 
+async def on_withdrawn(tx: Tx, deps: Deps, p: DeadlineWithdrawn, env: Envelope) -> None:
+    """The requester withdrew the obligation (a 督办 revoked on appeal): the clock ends with
+    no card and no fault. A clock already closed (rectified in time, or late) keeps its record:
+    the withdrawal came after the fact and changes nothing."""
+    kind = RULE_KIND.get(p.kind, p.kind)
+    if kind not in REQUESTABLE:
+        raise Rejected(f"deadline kind {p.kind!r} cannot be withdrawn; allowed: "
+                       "rectification, appeal_window", code="unknown_kind")
+    row = await clocks.load(tx, deadline_id(kind, p.subject_id))
+    if row.status != "open":
+        log.info("withdrawn deadline had already ended", deadline_id=row.deadline_id,
+                 status=row.status, why=p.reason)
+        return
+    await clocks.end_clock(tx, row, "withdrawn", p.reason)
+
+
 HANDLERS: dict[type[EventPayload], Fn] = {
     CampaignConfigured: on_campaign, ReportSubmitted: on_report,
     MatterAccepted: on_matter_accepted, MatterPaused: on_matter_paused,
     MatterResumed: on_matter_resumed, MatterExtended: on_matter_extended,
     MatterCompleted: on_matter_completed, DeadlineRequested: on_requested,
-    DeadlineFulfilled: on_fulfilled, CalendarYearLoaded: on_year_loaded, **COMPLAINT_HANDLERS,
+    DeadlineFulfilled: on_fulfilled, DeadlineWithdrawn: on_withdrawn,
+    CalendarYearLoaded: on_year_loaded, **COMPLAINT_HANDLERS,
 }
 ACCEPTS = frozenset(cls.event_type for cls in HANDLERS)  # the rest is passed over unparsed
 
@@ -131,6 +153,7 @@ READS: dict[type[EventPayload], Callable[[Any], list[str]]] = {
     MatterPaused: _matter, MatterResumed: _matter, MatterExtended: _matter,
     MatterCompleted: _matter,
     DeadlineFulfilled: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
+    DeadlineWithdrawn: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
     **COMPLAINT_READS,
 }
 

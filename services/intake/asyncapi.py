@@ -25,7 +25,7 @@ TOPIC_OF_DOOR = {"roster": "roster", "reports": "reports", "matters": "matters",
 def topic_payloads() -> dict[str, list[type]]:
     out: dict[str, list[type]] = {}
     for c in COMMANDS.values():
-        out.setdefault(TOPIC_OF_DOOR[c.door], []).append(payload_class(c.type))
+        out.setdefault(c.topic or TOPIC_OF_DOOR[c.door], []).append(payload_class(c.type))
     for name, types in EXTRA.items():
         out[name] += [payload_class(t) for t in types]
     return out

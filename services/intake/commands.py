@@ -28,6 +28,8 @@ class Command:
     # they are idempotent by comparison with the stored roster.
     id_field: str | None = None
     idempotent_by_state: bool = False
+    # The canonical topic, when it is not the door's own (see asyncapi.TOPIC_OF_DOOR).
+    topic: str | None = None
 
 
 def _c(type_: str, model, handle, path: str, door: str | None, summary: str, **kw) -> Command:
@@ -84,6 +86,12 @@ COMMANDS: dict[str, Command] = {c.type: c for c in [
        None, "The office's decision on an appeal", id_field="appeal_id"),
     _c("fault.exemption_granted", of.ExemptionIn, office.grant_exemption, "/v1/office/exemptions",
        None, "Excuse a fault (falsified material, force majeure)", id_field="subject_id"),
+    # The 督查 platform, whose teams check 督办 follow-ups, may send it too; the event goes on
+    # the office topic with the appeals of the same measure.
+    _c("rectification.completed", of.RectificationIn, office.confirm_rectification,
+       "/v1/office/rectifications", "inspections",
+       "A 督办's rectification is done, as the office confirmed (closes its clock)",
+       topic="office"),
 ]}
 
 

@@ -53,6 +53,8 @@ ROSTER: list[tuple[str, dict[str, Any]]] = [
 
 MATTER = "ZJ-2026-0001"
 COMPLAINT = "H12345-2026-000123"
+# A 督办 decided by accountability for the finding below (its measure.decided names it).
+SUPERVISION = "3f5d8c1e-2b7a-5c94-8e61-0d4a9b7f2c35"
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("report.submitted", {"submission_id": "sub-JYJ-1", "campaign_id": "xiaoneng-2026",
@@ -111,6 +113,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("fault.exemption_granted", {"subject_id": MATTER, "unit_id": "ZJJ",
                                  "reason": "falsified_material", "note": "申请人提供虚假材料",
                                  "granted_at": T.format(29, "16:30")}),
+    ("rectification.completed", {"measure_id": SUPERVISION, "unit_id": "CGZ",
+                                 "rectified_at": T.format(28, "17:00"),
+                                 "report": "已建立值班电话转接制度并通报全镇",
+                                 "evidence": ["CGZ-zgbg-2026-05"], "confirmed_by": "县效能办"}),
 ]
 
 SCENARIO = ROSTER + CASES

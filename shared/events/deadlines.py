@@ -106,3 +106,16 @@ class DeadlineFulfilled(EventPayload):
     subject_id: str
     unit_id: str
     fulfilled_at: AwareDatetime
+
+
+@event("deadline.withdrawn")
+class DeadlineWithdrawn(EventPayload):
+    """Another service withdraws a clock it requested: the obligation no longer exists (a 督办
+    revoked or reduced on appeal). The clock ends without a card and without a fault."""
+
+    kind: str = Field(description="rectification | appeal_window")
+    subject_id: str
+    unit_id: str
+    withdrawn_at: AwareDatetime = Field(description="When the obligation ceased (business time "
+                                                    "of the decision that removed it)")
+    reason: str = Field(description="Why, for the record, e.g. 'appeal revoked the measure'")

@@ -1,4 +1,5 @@
-"""Decisions the county efficiency office enters through intake: appeals and exemptions."""
+"""Decisions the county efficiency office enters through intake: appeals, exemptions, and the
+confirmation that a 督办 was carried out."""
 
 from __future__ import annotations
 
@@ -35,3 +36,17 @@ class ExemptionGranted(EventPayload):
     reason: ExemptionReason
     note: str
     granted_at: AwareDatetime
+
+
+@event("rectification.completed")
+class RectificationCompleted(EventPayload):
+    """The rectification a 督办 ordered is done, as the office confirmed it (整改完成)."""
+
+    measure_id: str = Field(description="The 督办 (supervision) measure that was rectified")
+    unit_id: str = Field(description="The unit the 督办 was ordered against, which rectified")
+    rectified_at: AwareDatetime = Field(description="When the rectification was completed: "
+                                                    "it closes the rectification clock")
+    report: str = Field(description="Short account of what was rectified (整改情况)")
+    evidence: list[str] = Field(default_factory=list,
+                                description="References to the supporting material")
+    confirmed_by: str = Field(description="Who in the office checked and confirmed it")

@@ -7,6 +7,9 @@ from .decide import LeaderLookup, decide, derive_severity
 from .explain import render_explanation
 from .faults import Exemption, Fault, fault_id_for
 from .measures import Appeal, Explanation, FaultRef, LiabilityLink, Measure, measure_id_for
+from .rectification import (
+    RectificationError, check_rectification, owes_rectification, withdrawal_reason,
+)
 from .replay import Decisions, MeasureChange, ReplayError, ScoreChange, WhatIfReport, replay, what_if
 from .rulebook import RuleBook
 from .rulebook_loader import DEFAULT_RULEBOOK_PATH, RuleBookRegistry, load_rulebook, parse_rulebook
@@ -19,10 +22,11 @@ from .vocabulary import (
 __all__ = [
     "Appeal", "AppealError", "AppealRuling", "Decisions", "Deduction", "Exemption",
     "ExemptionReason", "Explanation", "Fault", "FaultKind", "FaultRef", "LeaderLookup",
-    "LiabilityLink", "Measure", "MeasureChange", "MeasureStatus", "ReplayError", "Role",
-    "RuleBook", "RuleBookError", "RuleBookRegistry", "ScoreChange", "Severity", "Share",
-    "UnitScore", "WhatIfReport", "WorkingDaysBetween", "DEFAULT_RULEBOOK_PATH", "apply_appeal",
-    "build_rulebook", "decide", "derive_severity", "fault_id_for", "file_appeal", "load_rulebook",
-    "measure_id_for", "parse_rulebook", "period_of", "render_bulletin", "render_explanation",
-    "replay", "rule_on_appeal", "score_units", "what_if",
+    "LiabilityLink", "Measure", "MeasureChange", "MeasureStatus", "RectificationError",
+    "ReplayError", "Role", "RuleBook", "RuleBookError", "RuleBookRegistry", "ScoreChange",
+    "Severity", "Share", "UnitScore", "WhatIfReport", "WorkingDaysBetween",
+    "DEFAULT_RULEBOOK_PATH", "apply_appeal", "build_rulebook", "check_rectification", "decide",
+    "derive_severity", "fault_id_for", "file_appeal", "load_rulebook", "measure_id_for",
+    "owes_rectification", "parse_rulebook", "period_of", "render_bulletin", "render_explanation",
+    "replay", "rule_on_appeal", "score_units", "what_if", "withdrawal_reason",
 ]

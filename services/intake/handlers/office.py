@@ -1,11 +1,15 @@
-"""Appeals (申诉) and exemptions entered by the county efficiency office."""
+"""Appeals (申诉), exemptions and confirmed rectifications entered by the county efficiency office."""
 
 from __future__ import annotations
 
 from services.intake.context import Ctx, case_correlation
-from services.intake.contract.office import AppealDecidedIn, AppealLodgedIn, ExemptionIn
+from services.intake.contract.office import (
+    AppealDecidedIn, AppealLodgedIn, ExemptionIn, RectificationIn,
+)
 from services.intake.domain.errors import Conflict, UnknownReference
-from shared.events.office import AppealDecided, AppealLodged, ExemptionGranted
+from shared.events.office import (
+    AppealDecided, AppealLodged, ExemptionGranted, RectificationCompleted,
+)
 
 
 async def lodge_appeal(ctx: Ctx, cmd: AppealLodgedIn) -> None:
@@ -44,3 +48,17 @@ async def grant_exemption(ctx: Ctx, cmd: ExemptionIn) -> None:
     await ctx.publish(ctx.topics.office, ExemptionGranted(**cmd.model_dump()),
                       key=cmd.subject_id, occurred_at=cmd.granted_at, unit_id=cmd.unit_id,
                       correlation=case_correlation(kind, cmd.subject_id))
+
+
+async def confirm_rectification(ctx: Ctx, cmd: RectificationIn) -> None:
+    """Intake knows no measures: whether this one is a 督办 of that unit, still in force and not
+    yet rectified is for accountability to decide (it dead-letters a report that does not fit).
+    No id is claimed here, so a report refused there can be corrected and sent again."""
+    await ctx.require_unit("unit_id", cmd.unit_id)
+    measure_id = str(cmd.measure_id)
+    # On the office topic, keyed and correlated by the measure like its appeals: a revocation
+    # and a rectification of one 督办 reach accountability in the order they were entered.
+    await ctx.publish(ctx.topics.office, RectificationCompleted(
+        **cmd.model_dump(exclude={"measure_id"}), measure_id=measure_id), key=measure_id,
+        occurred_at=cmd.rectified_at, unit_id=cmd.unit_id,
+        correlation=case_correlation("measure", measure_id))

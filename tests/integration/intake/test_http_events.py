@@ -57,12 +57,15 @@ async def test_worked_scenario_publishes_every_event_kind(intake):
     (finding,) = await intake.wait_events(t.inspections, 1)
     assert finding.key == "DC-2026-017" and finding.unit_id == "CGZ"
 
-    office = await intake.wait_events(t.office, 3)
+    office = await intake.wait_events(t.office, 4)
     assert [e.event_type for e in office] == ["appeal.lodged", "appeal.decided",
-                                              "fault.exemption_granted"]
+                                              "fault.exemption_granted", "rectification.completed"]
     assert office[0].key == office[1].key == "M-2026-0042"
     assert office[1].payload["measure_id"] == "M-2026-0042"
     assert office[2].correlation_id == matter[0].correlation_id  # exemption joins its matter
+    # a rectification travels with its measure, like an appeal of it
+    assert office[3].key == office[3].payload["measure_id"] == examples.SUPERVISION
+    assert office[3].unit_id == "CGZ"
 
 
 async def test_who_led_a_unit_on_a_date(intake):

@@ -1,0 +1,183 @@
+"""督办整改 end to end over the real broker and database: accountability records a confirmed
+rectification and closes the 督办's clock (deadline.fulfilled), refuses reports that do not fit,
+and withdraws the clock of a 督办 revoked, reduced or no longer decided. The deadlines service
+runs beside it and is fed what accountability asks of it, as the topic would in production."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from shared.envelope import Envelope
+from shared.events.office import (
+    AppealDecided, AppealLodged, ExemptionGranted, RectificationCompleted,
+)
+from tests.integration.accountability.conftest import T0
+from tests.integration.accountability.harness import env
+from tests.integration.accountability.test_appeals_and_cli import _letters, finding
+from tests.integration.deadlines.harness import start as start_deadlines
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+DAY = timedelta(days=1)
+AFTER_DUE = T0 + 30 * DAY  # the 督办 of T0 + 1 day is due 10 working days later
+
+
+@pytest.fixture
+async def dl(infra):
+    h, stop = await start_deadlines(infra, T0 + DAY)
+    yield h
+    await stop()
+
+
+def report(mid: str, *, unit: str = "WJJ", at=T0 + 8 * DAY) -> Envelope:
+    return env(RectificationCompleted(
+        measure_id=mid, unit_id=unit, rectified_at=at, report="已整改：建立岗位替岗登记制度",
+        evidence=["WJJ-zg-01"], confirmed_by="县效能办"), mid, at, unit_id=unit)
+
+
+async def supervision(svc, n: int) -> tuple[str, Envelope]:
+    """A general finding: a 督办 with a rectification period; its id and its deadline.requested."""
+    found = finding(n, "general")
+    await svc.publish(svc.topics.inspections, found)
+    [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1,
+                                where=lambda e: e.causation_id == found.event_id)
+    assert m.payload["measure"] == "supervision" and m.payload["rectification_working_days"] == 10
+    mid = m.payload["measure_id"]
+    [req] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 1,
+                                  where=lambda e: e.payload["subject_id"] == mid)
+    return mid, req
+
+
+async def requests(svc, event_type: str, mid: str) -> list[Envelope]:
+    return [e for e in await svc.events(svc.topics.deadline_requests, event_type)
+            if e.payload["subject_id"] == mid]
+
+
+async def forward(svc, dl, *envs: Envelope) -> None:
+    await svc.publish(dl.topics.deadline_requests, *envs)
+
+
+async def rectified(svc) -> list:
+    return await svc.query("SELECT measure_id, unit_id, rectified_at, report, evidence, "
+                           "confirmed_by FROM {s}.rectifications")
+
+
+async def test_rectification_closes_the_clock_once_and_no_red_card_follows(svc, dl):
+    mid, req = await supervision(svc, 1)
+    await forward(svc, dl, req)
+    did = f"rectification:{mid}"
+    await dl.wait_events("deadline.scheduled", 1, deadline_id=did)
+
+    first = report(mid)
+    await svc.publish(svc.topics.office, first)
+    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1)
+    fulfilled = done.parsed()
+    assert (fulfilled.kind, fulfilled.subject_id, fulfilled.unit_id, fulfilled.fulfilled_at) == (
+        "rectification", mid, "WJJ", T0 + 8 * DAY)
+    assert done.key == mid and done.causation_id == first.event_id
+    [row] = await rectified(svc)
+    assert (str(row.measure_id), row.unit_id, row.rectified_at) == (mid, "WJJ", T0 + 8 * DAY)
+    assert row.evidence == ["WJJ-zg-01"] and row.confirmed_by == "县效能办"
+
+    # The report redelivered, then the same report again under a new event id (entered twice):
+    # the first is dropped by the inbox, the second refused; the marker shows both were handled.
+    await svc.publish(svc.topics.office, first, report(mid))
+    [letter] = await wait_for(lambda: _letters(svc, 1), what="the second report refused")
+    assert letter["error_type"] == "already_rectified"
+    assert f"was already reported rectified on {(T0 + 8 * DAY).isoformat()}" in letter["error"]
+    assert len(await requests(svc, "deadline.fulfilled", mid)) == 1
+    assert len(await rectified(svc)) == 1
+
+    await forward(svc, dl, done)
+    [met] = await dl.wait_events("deadline.met", 1, deadline_id=did)
+    assert met.payload["late"] is False
+    dl.clock.set(AFTER_DUE)
+    await dl.settle()
+    assert not [e for e in await dl.events("deadline.missed")
+                if e.payload["deadline"]["deadline_id"] == did]
+    assert (await dl.row(did))["status"] == "met"
+
+
+async def test_a_late_rectification_is_recorded_and_closes_the_red_carded_clock(svc, dl):
+    mid, req = await supervision(svc, 2)
+    await forward(svc, dl, req)
+    did = f"rectification:{mid}"
+    dl.clock.set(AFTER_DUE)
+    await dl.wait_events("deadline.missed", 1, deadline_id=did)
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 20 * DAY))
+    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1)
+    await forward(svc, dl, done)
+    [met] = await dl.wait_events("deadline.met", 1, deadline_id=did)
+    assert met.payload["late"] is True and met.payload["lateness_working_days"] > 0
+    assert len(await rectified(svc)) == 1
+
+
+async def test_reports_that_do_not_fit_are_refused_and_change_nothing(svc):
+    mid, _ = await supervision(svc, 3)
+    ghost = str(uuid.uuid4())
+    await svc.publish(svc.topics.office, report(ghost), report(mid, unit="GTJ"),
+                      report(mid, at=T0))
+    letters = await wait_for(lambda: _letters(svc, 3), what="three refusals")
+    why = {d["error_type"]: d["error"] for d in letters}
+    assert why.keys() == {"unknown_measure", "wrong_unit", "rectified_before_order"}
+    assert f"unknown measure {ghost}" in why["unknown_measure"]
+    assert "was ordered against unit 'WJJ', not 'GTJ'" in why["wrong_unit"]
+    assert f"rectified_at {T0.isoformat()} is before measure {mid}" in why["rectified_before_order"]
+    assert all(d["consumer"] == "accountability" for d in letters)
+    assert await rectified(svc) == []
+    assert await svc.events(svc.topics.deadline_requests, "deadline.fulfilled") == []
+
+
+async def appeal(svc, mid: str, n: int, decision: str, reduced_to: str | None = None) -> None:
+    at = T0 + 3 * DAY
+    await svc.publish(svc.topics.office, env(AppealLodged(
+        appeal_id=f"A-{n}", measure_id=mid, person_id="p-zhao", lodged_at=at,
+        grounds="当日公出，有派车记录"), mid, at, unit_id="WJJ"), env(AppealDecided(
+        appeal_id=f"A-{n}", measure_id=mid, decision=decision, reduced_to=reduced_to,
+        decided_at=at + DAY, decided_by="county-office", reasoning="复核"), mid, at + DAY,
+        unit_id="WJJ"))
+
+
+async def test_a_revoked_or_reduced_supervision_withdraws_its_clock(svc, dl):
+    revoked, req_r = await supervision(svc, 4)
+    reduced, req_d = await supervision(svc, 5)
+    await forward(svc, dl, req_r, req_d)
+    await appeal(svc, revoked, 4, "revoked")
+    await appeal(svc, reduced, 5, "reduced", "reminder")
+    [w_r] = await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1,
+                                  where=lambda e: e.payload["subject_id"] == revoked)
+    [w_d] = await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1,
+                                  where=lambda e: e.payload["subject_id"] == reduced)
+    assert w_r.payload["reason"] == "the measure was revoked on appeal"
+    assert "reduced to reminder (提醒)" in w_d.payload["reason"]
+    assert w_r.payload["kind"] == "rectification" and w_r.payload["unit_id"] == "WJJ"
+
+    await forward(svc, dl, w_r, w_d)
+    for mid in (revoked, reduced):
+        did = f"rectification:{mid}"
+
+        async def withdrawn(did=did):
+            row = await dl.row(did)
+            return row is not None and row["status"] == "withdrawn"
+        await wait_for(withdrawn, what=f"{did} withdrawn")
+    dl.clock.set(AFTER_DUE)
+    await dl.settle()
+    assert await dl.events("deadline.missed") == []
+
+    # A report on either is refused now, and says why.
+    await svc.publish(svc.topics.office, report(revoked), report(reduced))
+    letters = await wait_for(lambda: _letters(svc, 2), what="two refusals")
+    assert {d["error_type"] for d in letters} == {"measure_revoked", "no_rectification_period"}
+    assert await rectified(svc) == []
+
+
+async def test_an_exempted_fault_withdraws_the_clock_of_its_supervision(svc):
+    mid, _ = await supervision(svc, 6)
+    await svc.publish(svc.topics.office, env(ExemptionGranted(
+        subject_id="F-6", unit_id="WJJ", reason="force_majeure", note="台风停电",
+        granted_at=T0 + 2 * DAY), "F-6", T0 + 2 * DAY))
+    [w] = await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1)
+    assert w.payload["subject_id"] == mid and "no longer decided" in w.payload["reason"]
