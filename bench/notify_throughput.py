@@ -270,7 +270,7 @@ async def main(events: int, emails: int, sms: int, concurrency: int) -> list[Row
                          sms)
             local = Channels(sms=OutboxSmsChannel(Path(folder.name)),
                              email=OutboxEmailChannel(Path(folder.name), smtp))
-            await sender("SMS, notify sender, local outbox provider (a file per SMS, fsync'd)",
+            await sender("SMS, notify sender, local outbox provider (a file per SMS, durable before it is recorded)",
                          local, "sms", sms)
     finally:
         folder.cleanup()
