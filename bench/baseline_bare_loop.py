@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
 from services.notify.channels import outbox  # noqa: E402  (how notify makes files durable)
 from tests.support.infra import locate  # noqa: E402
-from tests.support.kafka import create_topics, unique  # noqa: E402
+from tests.support.kafka import create_topics, delete_topics, unique  # noqa: E402
 
 
 async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
@@ -120,6 +120,7 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         return n / (time.perf_counter() - t0)
     finally:
         await producer.stop()
+        await delete_topics(bootstrap, names=(door, canonical))
         for t in tables:
             await conn.execute(f"DROP TABLE {t}")
         await conn.close()

@@ -24,6 +24,7 @@ from services.intake.context import NAMESPACE
 from tests.reliability.campaign import ChaosSender
 from tests.reliability.harness import start_deployment, stop_all
 from tests.support.infra import Infra
+from tests.support.kafka import delete_topics
 from tests.support.processes import Deployment, create_database, drop_database, new_namespace
 
 SOURCE = "bench"
@@ -180,6 +181,7 @@ class Bench:
     async def stop(self) -> None:
         await self.producer.stop()
         await stop_all(self.dep)
+        await delete_topics(self.infra.kafka_bootstrap, prefix=self.prefix)
         for _ in range(10):  # an autovacuum worker on the fresh tables can hold it a moment
             try:
                 await drop_database(self.infra, self.db)

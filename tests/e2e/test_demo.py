@@ -13,7 +13,7 @@ import pytest
 from deploy.demo.scenario import build
 from shared.clock import SHANGHAI
 from shared.envelope import Envelope
-from tests.support.kafka import TopicReader
+from tests.support.kafka import TopicReader, delete_topics
 from tests.support.processes import Deployment, create_database, drop_database, new_namespace
 from tests.support.waiting import wait_for
 
@@ -93,6 +93,7 @@ async def test_compressed_demo_yields_red_cards_measures_and_notices(infra, tmp_
             await r.stop()
         dep.stop_all()
         await drop_database(infra, db)
+        await delete_topics(infra.kafka_bootstrap, prefix=prefix)
 
 
 async def _superset(got, want: set[str]) -> bool:

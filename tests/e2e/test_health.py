@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.support.private_infra import PrivateInfra
+from tests.support.kafka import delete_topics
 from tests.support.processes import Deployment, create_database, drop_database, new_namespace
 from tests.support.waiting import wait_for
 
@@ -73,6 +74,7 @@ async def test_readiness_follows_broker_and_database_outages(private, tmp_path):
     finally:
         dep.stop_all()
         await drop_database(infra, db)
+        await delete_topics(infra.kafka_bootstrap, prefix=prefix)
 
 
 @pytest.mark.skipif(os.environ.get("XN_SKIP_SLOW") == "1", reason="opt-out for quick local runs")
@@ -94,3 +96,4 @@ async def test_metrics_are_served(private, tmp_path):
     finally:
         dep.stop_all()
         await drop_database(infra, db)
+        await delete_topics(infra.kafka_bootstrap, prefix=prefix)
