@@ -8,8 +8,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 
+# Every name unique() gave out in this process: the test session deletes those that exist when
+# it ends (tests/conftest.py), and only those, so sessions sharing a broker leave each other be.
+GIVEN: set[str] = set()
+
+
 def unique(prefix: str) -> str:
-    return f"{prefix}.{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}.{uuid.uuid4().hex[:8]}"
+    GIVEN.add(name)
+    return name
 
 
 async def create_topics(bootstrap: str, *names: str, partitions: int = 2) -> None:
@@ -32,9 +39,9 @@ async def delete_topics(bootstrap: str, *, prefix: str = "", names: tuple[str, .
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        doomed = [t for t in existing if (prefix and t.startswith(prefix)) or t in names]
-        if doomed:
-            await admin.delete_topics(doomed)
+        doomed = sorted(t for t in existing if (prefix and t.startswith(prefix)) or t in names)
+        for i in range(0, len(doomed), 200):  # a test session ends with a few thousand
+            await admin.delete_topics(doomed[i:i + 200])
     finally:
         await admin.close()
 
