@@ -29,6 +29,7 @@ from shared.db import session_factory
 from shared.envelope import Envelope
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.pipeline import Pipeline
+from tests.integration.notify import events as ev
 from tests.support.kafka import TopicReader, publish, unique
 from tests.support.waiting import wait_for
 from tests.unit.notify.sms_stub import SmsProviderStub
@@ -98,6 +99,13 @@ class NotifyHarness:
         async with self.engine.connect() as conn:
             return list((await conn.execute(text(sql.replace("{s}", f'"{self.schema}"')),
                                             params)).all())
+
+    async def one_email_to_the_leader(self) -> None:
+        """The roster applied, then a bulletin: one notice, an e-mail to the unit's leader."""
+        await self.publish(self.topics.roster, *ev.roster())
+        await self.wait_inbox(7)
+        await self.publish(self.topics.accountability, ev.bulletin())
+        await self.wait_notices(1)
 
     async def wait_notices(self, n: int, where: str = "true") -> int:
         async def count():

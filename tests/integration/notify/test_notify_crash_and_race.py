@@ -36,10 +36,7 @@ class DiesAfterSending:
 
 async def test_crash_between_send_and_record_gives_at_most_one_duplicate(notify):
     h = notify
-    await h.publish(h.topics.roster, *ev.roster())
-    await h.wait_inbox(7)
-    await h.publish(h.topics.accountability, ev.bulletin())  # one e-mail, to the leader
-    await h.wait_notices(1)
+    await h.one_email_to_the_leader()
 
     crashing = DiesAfterSending(h.channels.email)
     doomed = h.sender("doomed", Channels(sms=h.channels.sms, email=crashing))
@@ -110,10 +107,7 @@ class Gated:
 
 async def test_a_send_outliving_its_lease_is_recorded_as_lost_and_changes_nothing(notify):
     h = notify
-    await h.publish(h.topics.roster, *ev.roster())
-    await h.wait_inbox(7)
-    await h.publish(h.topics.accountability, ev.bulletin())  # one e-mail, to the leader
-    await h.wait_notices(1)
+    await h.one_email_to_the_leader()
 
     gated = Gated(h.channels.email)
     slow = h.sender("slow", Channels(sms=h.channels.sms, email=gated))

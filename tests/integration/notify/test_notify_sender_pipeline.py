@@ -11,6 +11,7 @@ import pytest
 from services.notify.wiring import Channels
 from tests.integration.notify import events as ev
 from tests.integration.notify.harness import LEASE_S
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +31,6 @@ class HoldsOne:
         return await self.inner.send(message)
 
 
-async def wait_until(predicate, what: str, timeout: float = 10.0) -> None:
-    async def poll():
-        while not await predicate():
-            await asyncio.sleep(0.02)
-    try:
-        await asyncio.wait_for(poll(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
-
-
 async def test_a_slow_send_does_not_hold_back_the_next_claims(notify):
     h = notify
     await h.publish(h.topics.roster, *ev.roster())
@@ -55,13 +46,13 @@ async def test_a_slow_send_does_not_hold_back_the_next_claims(notify):
     try:
         await asyncio.wait_for(holds.holding.wait(), 10)
         # Every other notice goes out while the first claim's held send is still in flight.
-        await wait_until(lambda: h.scalar("SELECT count(*) = 12 FROM {s}.notices "
-                                          "WHERE status = 'sent'"), "12 notices sent")
+        await wait_for(lambda: h.scalar("SELECT count(*) = 12 FROM {s}.notices "
+                                        "WHERE status = 'sent'"), what="12 notices sent")
         assert await h.scalar("SELECT status FROM {s}.notices WHERE notice_id = :n",
                               n=holds.held) == "pending"
         holds.release.set()
-        await wait_until(lambda: h.scalar("SELECT count(*) = 13 FROM {s}.notices "
-                                          "WHERE status = 'sent'"), "the held notice sent")
+        await wait_for(lambda: h.scalar("SELECT count(*) = 13 FROM {s}.notices "
+                                        "WHERE status = 'sent'"), what="the held notice sent")
     finally:
         sender.stop()
         await asyncio.wait_for(task, 10)
@@ -71,10 +62,7 @@ async def test_a_slow_send_does_not_hold_back_the_next_claims(notify):
 
 async def test_stop_records_the_sends_in_flight_and_nothing_is_sent_again(notify):
     h = notify
-    await h.publish(h.topics.roster, *ev.roster())
-    await h.wait_inbox(7)
-    await h.publish(h.topics.accountability, ev.bulletin())  # one e-mail, to the leader
-    await h.wait_notices(1)
+    await h.one_email_to_the_leader()
 
     holds = HoldsOne(h.channels.email)
     sender = h.sender("stopping", Channels(sms=h.channels.sms, email=holds))
