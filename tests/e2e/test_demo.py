@@ -8,9 +8,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from deploy.demo.scenario import build
+from deploy.supervisor import demo_clock_env
 from shared.clock import SHANGHAI
 from shared.envelope import Envelope
 from tests.support.kafka import TopicReader, delete_topics
@@ -37,8 +39,8 @@ async def test_compressed_demo_yields_red_cards_measures_and_notices(infra, tmp_
     db, prefix = new_namespace()
     dsn = await create_database(infra, db)
     outbox = tmp_path / "outbox"
-    clock_env = {"XN_CLOCK_EPOCH": EPOCH.isoformat(), "XN_CLOCK_SPEED": str(SPEED),
-                 "XN_CLOCK_ANCHOR": str(time.time() + 20)}  # virtual time starts once all are up
+    # As deploy/run.sh sets it; virtual time starts once all are up.
+    clock_env = demo_clock_env(EPOCH.isoformat(), SPEED, time.time() + 20)
     dep = Deployment(infra, dsn, prefix, tmp_path / "logs",
                      extra_env={**clock_env, "XN_OUTBOX_DIR": str(outbox)})
     readers = {t: await TopicReader(infra.kafka_bootstrap, prefix + t).start()
@@ -80,6 +82,15 @@ async def test_compressed_demo_yields_red_cards_measures_and_notices(infra, tmp_
 
         await wait_for(sms_for_every_red, timeout=180, interval=1, what="a red-card SMS per late matter")
         assert list(outbox.glob("email/*/*.eml")), "e-mails are written too"
+        # No notice went out twice: none was claimed again while its first send was on its way.
+        conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            twice = await conn.fetchval(
+                "SELECT count(*) FROM (SELECT notice_id FROM notify.attempts GROUP BY notice_id "
+                "HAVING count(*) FILTER (WHERE outcome = 'sent') > 1 OR bool_or(lease_lost)) x")
+        finally:
+            await conn.close()
+        assert twice == 0, f"{twice} notices sent more than once"
 
         # One grep follows a case through every service: its correlation id is in all logs.
         red = next(e for e in events(readers["xn.deadlines"], "deadline.missed")
