@@ -130,7 +130,7 @@ class Sender:
                     await asyncio.wait_for(self._wake.wait(), self._poll_s)
                 except TimeoutError:
                     pass
-            await self._settle()  # stopping: what was sent gets recorded, nothing is re-sent
+            await self._settled.wait()  # stopping: what was sent gets recorded, nothing is re-sent
         except asyncio.CancelledError:
             self._abandon()
             raise
@@ -139,7 +139,7 @@ class Sender:
         """Claim what is due now, send it and record it all; the number claimed."""
         claimed = await self._claim(self._batch)
         try:
-            await self._settle()
+            await self._settled.wait()
         except asyncio.CancelledError:
             self._abandon()
             raise
@@ -160,9 +160,6 @@ class Sender:
                 self._sends.add(task)
                 task.add_done_callback(self._sends.discard)
         return len(claimed)
-
-    async def _settle(self) -> None:
-        await self._settled.wait()
 
     def _abandon(self) -> None:
         """As if the process died here: sends in flight and the unrecorded are dropped; their

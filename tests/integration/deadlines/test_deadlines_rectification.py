@@ -25,12 +25,16 @@ async def request(svc, measure: str) -> str:
     return did
 
 
+async def fulfil(svc, measure: str, at) -> None:
+    """The requester reports the measure's rectification done at `at`."""
+    await svc.send(svc.topics.deadline_requests, DeadlineFulfilled(
+        kind="rectification", subject_id=measure, unit_id="JYJ", fulfilled_at=at), key=measure)
+
+
 async def test_a_rectification_on_time_closes_the_clock_and_no_card_follows(svc):
     svc.clock.set(T)
     did = await request(svc, "m-on-time")
-    await svc.send(svc.topics.deadline_requests, DeadlineFulfilled(
-        kind="rectification", subject_id="m-on-time", unit_id="JYJ",
-        fulfilled_at=T + timedelta(days=6)), key="m-on-time")
+    await fulfil(svc, "m-on-time", T + timedelta(days=6))
     [met] = await svc.wait_events("deadline.met", 1, deadline_id=did)
     assert met.payload["late"] is False and met.payload["deadline"]["kind"] == "rectification"
     assert (await svc.row(did))["status"] == "met"
@@ -45,9 +49,7 @@ async def test_a_rectification_after_the_red_card_still_closes_the_clock_as_late
     did = await request(svc, "m-late")
     svc.clock.set(AFTER_DUE)
     await svc.wait_events("deadline.missed", 1, deadline_id=did)
-    await svc.send(svc.topics.deadline_requests, DeadlineFulfilled(
-        kind="rectification", subject_id="m-late", unit_id="JYJ",
-        fulfilled_at=local(2026, 10, 28, 16)), key="m-late")
+    await fulfil(svc, "m-late", local(2026, 10, 28, 16))
     [met] = await svc.wait_events("deadline.met", 1, deadline_id=did)
     # Two working days after the due date: accountability keys the late completion like the red
     # card (deadline:<id>), so the lapse stays one 执行落实 fault.
@@ -79,9 +81,7 @@ async def test_a_withdrawn_clock_ends_without_a_card(svc):
 async def test_withdrawing_a_clock_already_met_changes_nothing_and_unknown_ones_are_refused(svc):
     svc.clock.set(T)
     did = await request(svc, "m-done")
-    await svc.send(svc.topics.deadline_requests, DeadlineFulfilled(
-        kind="rectification", subject_id="m-done", unit_id="JYJ",
-        fulfilled_at=T + timedelta(days=1)), key="m-done")
+    await fulfil(svc, "m-done", T + timedelta(days=1))
     await svc.wait_events("deadline.met", 1, deadline_id=did)
     met = await svc.row(did)
     await svc.send(svc.topics.deadline_requests, DeadlineWithdrawn(
