@@ -171,7 +171,8 @@ class Bench:
         for schema in ("intake", "deadlines", "accountability", "notify"):
             col = "event_id" if schema != "intake" else None
             if col is None:
-                row = await self.sql("SELECT max(created_at) FROM intake.outbox WHERE event_id = ANY($1)", ids)
+                row = await self.sql("SELECT max(created_at) FROM intake.requests "
+                                     "WHERE request_key = ANY($1)", exts)
             else:
                 row = await self.sql(f"SELECT max(processed_at) FROM {schema}.inbox WHERE event_id = ANY($1)", ids)
             if row and row[0][0] is not None:

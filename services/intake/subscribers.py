@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from faststream.kafka import KafkaRouter
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import WithJsonSchema
 
 from services.intake import door_batch
@@ -26,7 +25,7 @@ from services.intake.roster_cache import RosterCache
 from shared import topics as t
 from shared.messaging.errors import PoisonMessage
 from shared.messaging.pipeline import Pipeline, Tx
-from shared.messaging.subscriber import at_least_once_batch, raw_batch
+from shared.messaging.subscriber import Message, at_least_once_batch, raw_batch
 
 # The subscriber takes raw bytes (so a body that is not JSON still reaches the dead-letter
 # path), but the AsyncAPI document should show the door's real schema.
@@ -79,7 +78,7 @@ def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
     @router.subscriber(*by_topic, **at_least_once_batch(group_id), title="intake-doors",
                        description="Inbound facts from other systems, in the door format; "
                                    "see docs/events.md")
-    async def on_inbound(bodies: list[DoorBody], msg: KafkaMessage) -> None:
+    async def on_inbound(bodies: list[DoorBody], msg: Message) -> None:
         # One batch may hold several doors; each door's messages keep their order.
         by_door: dict[str, list] = {}
         for rec in raw_batch(msg):

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from shared.messaging.batch import Prepare
 from shared.messaging.pipeline import Handler, Pipeline
-from shared.messaging.subscriber import at_least_once_batch, raw_batch
+from shared.messaging.subscriber import Message, at_least_once_batch, raw_batch
 
 from .wiring import Topics
 
@@ -23,7 +22,7 @@ def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: 
              group: str = GROUP, on_applied=lambda: None, prepare: Prepare | None = None,
              accepts: Collection[str] | None = None) -> None:
     @broker.subscriber(*topics.sources, **at_least_once_batch(group))
-    async def on_source_events(bodies: list[bytes], msg: KafkaMessage) -> None:
+    async def on_source_events(bodies: list[bytes], msg: Message) -> None:
         if "applied" in await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts):
             on_applied()  # new notices may be due now: wake the sender instead of a poll
         await msg.ack()

@@ -1,7 +1,8 @@
 """Transactional outbox: `emit` writes an event in the caller's transaction; `OutboxRelay`
-publishes committed rows with an idempotent producer and stamps them published.
+publishes committed rows with an idempotent producer and then deletes them.
 
-A crash between send and stamp republishes a row: consumers drop the duplicate by event id."""
+A crash between send and delete republishes a row: consumers drop the duplicate by event id.
+The table holds only what is still to go out; the published events live on the broker."""
 
 from __future__ import annotations
 
@@ -81,11 +82,9 @@ class RenewableProducer:
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, schema: str, producer: AIOKafkaProducer, *,
-                 poll_s: float = 0.2, batch: int = 500, service: str = "",
-                 retain_published_s: float = 24 * 3600) -> None:
+                 poll_s: float = 0.2, batch: int = 500, service: str = "") -> None:
         self._engine, self._schema, self._producer = engine, schema, producer
         self._poll_s, self._batch, self._service = poll_s, batch, service
-        self._retain_s = retain_published_s
         self._wake = asyncio.Event()
         self._stopping = False
         # time.monotonic() of the last completed round, failed or not: a failing database is for
@@ -102,32 +101,28 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             rows = (await conn.execute(text(
                 f'SELECT id, topic, key, value, headers FROM "{s}".outbox '
-                "WHERE published_at IS NULL ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"),
+                "ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"),
                 {"n": self._batch})).all()
             if not rows:
                 return 0
-            # Send in id order and await every delivery before stamping: per-key order holds
-            # and a row is never stamped before the broker has it.
+            # Send in id order and await every delivery before deleting: per-key order holds
+            # and a row is never gone before the broker has it.
             futures = [await self._producer.send(
                 r.topic, r.value, key=r.key.encode(),
                 headers=[(k, str(v).encode()) for k, v in (r.headers or {}).items()])
                 for r in rows]
             await asyncio.gather(*futures)
-            await conn.execute(text(f'UPDATE "{s}".outbox SET published_at = now() '
-                                    "WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]})
+            # Deleted, not stamped: a stamp was a second row version with two new index
+            # entries for every event, and a purge later deleted the row all the same.
+            await conn.execute(text(f'DELETE FROM "{s}".outbox WHERE id = ANY(:ids)'),
+                               {"ids": [r.id for r in rows]})
         OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)
-
-    async def purge(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(text(
-                f'DELETE FROM "{self._schema}".outbox WHERE published_at < '
-                "now() - make_interval(secs => :s)"), {"s": self._retain_s})
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
             return (await conn.execute(text(
-                f'SELECT count(*) FROM "{self._schema}".outbox WHERE published_at IS NULL'))).scalar_one()
+                f'SELECT count(*) FROM "{self._schema}".outbox'))).scalar_one()
 
     async def run(self) -> None:
         failures, rounds = 0, 0
@@ -138,7 +133,6 @@ class OutboxRelay:
                 self.last_progress = time.monotonic()
                 rounds += 1
                 if rounds % 300 == 0:
-                    await self.purge()
                     OUTBOX_BACKLOG.labels(self._service).set(await self.backlog())
                 if n == self._batch:
                     continue  # more waiting: no pause

@@ -107,8 +107,7 @@ async def backlog(dsn: str) -> dict[str, int]:
     """Unpublished outbox rows per service, and notices not yet finished (notify)."""
     conn = await asyncpg.connect(dsn.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        out = {s: await conn.fetchval(f'SELECT count(*) FROM "{s}".outbox '
-                                      "WHERE published_at IS NULL") for s in SERVICES}
+        out = {s: await conn.fetchval(f'SELECT count(*) FROM "{s}".outbox') for s in SERVICES}
         out["notices_pending"] = await conn.fetchval(
             "SELECT count(*) FROM notify.notices WHERE status = 'pending'")
         return out

@@ -7,6 +7,8 @@ import uuid
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from tests.support.waiting import wait_for
+
 
 # Every name unique() gave out in this process: the test session deletes those that exist when
 # it ends (tests/conftest.py), and only those, so sessions sharing a broker leave each other be.
@@ -72,7 +74,10 @@ class TopicReader:
         self.records: list = []
         self._consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
                                           auto_offset_reset="earliest", enable_auto_commit=False,
-                                          group_id=None)
+                                          group_id=None,
+                                          # Requests on a connection are answered in order:
+                                          # end_offsets would wait out a fetch's long poll.
+                                          fetch_max_wait_ms=50)
 
     async def start(self) -> TopicReader:
         await self._consumer.start()
@@ -84,5 +89,25 @@ class TopicReader:
             self.records.extend(recs)
         return self.records
 
+    async def read_to_end(self, timeout: float = 30) -> list:
+        """Everything on the topic up to its end offsets as of now (call it when nothing more
+        is coming, e.g. once the outbox that feeds the topic is empty)."""
+        parts = await wait_for(lambda: _now(self._consumer.assignment() or None), timeout=timeout,
+                               what=f"partitions of {self.topic}")
+        ends = await self._consumer.end_offsets(list(parts))
+
+        async def at_end():
+            positions = [await self._consumer.position(tp) for tp in parts]
+            if all(p >= ends[tp] for p, tp in zip(positions, parts)):
+                return True
+            await self.poll()
+            return None
+        await wait_for(at_end, timeout=timeout, what=f"the end of {self.topic}")
+        return self.records
+
     async def stop(self) -> None:
         await self._consumer.stop()
+
+
+async def _now(value):
+    return value

@@ -136,8 +136,8 @@ async def snapshot(h: Harness) -> tuple[list, list]:
 
 
 async def test_batches_give_what_one_at_a_time_gives(infra):
-    batched, stop_batched = await start(infra, T0, n_pollers=0)
-    single, stop_single = await start(infra, T0, n_pollers=0)
+    batched, stop_batched = await start(infra, T0, n_pollers=0, with_relay=False)
+    single, stop_single = await start(infra, T0, n_pollers=0, with_relay=False)
     try:
         batches, calendar = story()
         outcomes_batched, outcomes_single, in_batch = [], [], []

@@ -75,6 +75,20 @@ class Intake:
             return envs if len(envs) >= n else None
         return await wait_for(enough, timeout=timeout, what=f"{n} events on {topic} key={key}")
 
+    async def published(self, key: str | None = None) -> list[Envelope]:
+        """Every event this intake has published so far, on all its topics, once the relay has
+        sent what it holds: it deletes a row only after the broker has it, so an empty outbox
+        means nothing more is on its way."""
+        await wait_for(self._outbox_empty, what="intake's outbox to empty")
+        envs = []
+        for topic in vars(self.topics).values():
+            envs += [Envelope.from_bytes(r.value)
+                     for r in await (await self.reader(topic)).read_to_end()]
+        return [e for e in envs if key is None or e.key == key]
+
+    async def _outbox_empty(self) -> bool | None:
+        return await self.count("outbox") == 0 or None
+
     async def dead_letters(self, n: int, timeout: float = 30) -> list[dict]:
         r = await self.reader(self.dlq)
 
@@ -93,8 +107,10 @@ class Intake:
             return await KeyStore(self.schema).create(s, system, require_signature)
 
 
-async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True):
-    """Yields a running Intake; use as an async generator fixture body."""
+async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True,
+                       with_relay: bool = True):
+    """Yields a running Intake; use as an async generator fixture body. Without the relay,
+    whatever is emitted stays in the outbox table, for tests that compare what was written."""
     schema = f"intake_{uuid.uuid4().hex[:8]}"
     await upgrade_async(migrations_dir("intake"), schema, dsn)
     topics = Topics(**{n: unique(f"t.{n}") for n in
@@ -117,7 +133,7 @@ async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True):
     broker.include_router(build_door_router(pipeline, topics, doors, group_id=f"g-{schema}"))
     app = FastAPI()
     install_api(app, HttpDeps(sessions, schema, clock, topics, relay.wake, wall_clock=clock))
-    relay_task = asyncio.create_task(relay.run())
+    relay_task = asyncio.create_task(relay.run()) if with_relay else None
     if with_doors:
         await broker.start()
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
@@ -133,7 +149,8 @@ async def start_intake(bootstrap: str, dsn: str, *, with_doors: bool = True):
         if with_doors:
             await broker.stop()
         relay.stop()
-        await relay_task
+        if relay_task is not None:
+            await relay_task
         await producer.stop()
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

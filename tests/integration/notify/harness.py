@@ -126,6 +126,20 @@ class NotifyHarness:
             total += n
         return total
 
+    async def all_notices_events(self) -> list[Envelope]:
+        """Every event on the notices topic once the relay has published what it holds: it
+        deletes a row only after the broker has it, so an empty outbox means nothing is left
+        to come."""
+        await wait_for(lambda: self._outbox_empty(), what="notify's outbox to empty")
+        reader = await TopicReader(self.bootstrap, self.topics.notices).start()
+        try:
+            return [Envelope.from_bytes(r.value) for r in await reader.read_to_end()]
+        finally:
+            await reader.stop()
+
+    async def _outbox_empty(self) -> bool | None:
+        return await self.scalar("SELECT count(*) FROM {s}.outbox") == 0 or None
+
     async def notices_events(self, n: int) -> list[Envelope]:
         reader = await TopicReader(self.bootstrap, self.topics.notices).start()
         try:
