@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg  # noqa: E402
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
+from bench.e2e_support import cpu_snapshot  # noqa: E402
 from services.notify.channels import outbox  # noqa: E402  (how notify makes files durable)
 from tests.support.infra import locate  # noqa: E402
 from tests.support.kafka import create_topics, delete_topics, unique  # noqa: E402
@@ -63,8 +64,10 @@ async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
 
 
 async def run_baseline(bootstrap: str, database_url: str, n: int,
-                       two_stage: bool = False) -> float:
-    """Events per second through the bare stages."""
+                       two_stage: bool = False, cpu: dict[str, float] | None = None) -> float:
+    """Events per second through the bare stages. Given `cpu`, fills it with the ms of CPU per
+    event of this process (the stages and the feeder that publishes the n records), the broker
+    and PostgreSQL, counted as bench/e2e_throughput.py counts the services'."""
     door, canonical = unique("bare.door"), unique("bare.canonical")
     await create_topics(bootstrap, door, canonical, partitions=4)
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
@@ -107,6 +110,7 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         pass
 
     try:
+        cpu0 = cpu_snapshot({"bare loop": os.getpid()})
         t0 = time.perf_counter()
         for i in range(n):
             await producer.send(door, body, key=f"C-{i}".encode())
@@ -117,7 +121,11 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
             stages.append(stage(bootstrap, dsn, canonical, tables[2], n, nothing,
                                 rows_per_record=3))
         await asyncio.gather(*stages)
-        return n / (time.perf_counter() - t0)
+        rate = n / (time.perf_counter() - t0)
+        if cpu is not None:
+            cpu1 = cpu_snapshot({"bare loop": os.getpid()})
+            cpu.update({k: round(1000 * (cpu1[k] - cpu0[k]) / n, 3) for k in cpu1})
+        return rate
     finally:
         await producer.stop()
         await delete_topics(bootstrap, names=(door, canonical))
@@ -134,10 +142,12 @@ async def main() -> None:
     infra, _, why = locate()
     if infra is None:
         sys.exit(why)
+    cpu: dict[str, float] = {}
     rate = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
-                              args.two_stage)
+                              args.two_stage, cpu)
     form = "two-stage" if args.two_stage else "three-stage"
-    print(f"bare {form} loop: {args.events} events, {rate:.0f} events/s")
+    print(f"bare {form} loop: {args.events} events, {rate:.0f} events/s; "
+          f"CPU ms per event: {cpu} = {sum(cpu.values()):.2f}")
 
 
 if __name__ == "__main__":

@@ -131,8 +131,11 @@ async def main() -> None:
         await b.stop()
     if not args.no_baseline:
         rate = out["throughput"]["events_per_s"]
-        base = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events)
+        base_cpu: dict[str, float] = {}
+        base = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                                  cpu=base_cpu)
         out["baseline_events_per_s"] = round(base)
+        out["baseline_cpu_ms_per_event"] = base_cpu
         out["ratio_to_baseline"] = round(rate / base, 3)
         old = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
                                  two_stage=True)
