@@ -14,7 +14,14 @@ No envelope, no inbox, no outbox relay, no routing, no templates. Measured from 
 to the last file. bench/e2e_throughput.py runs it in the same run as the services.
 
 `two_stage=True` is the form used up to build 1fbb40a: no deadlines stage, an fsync per file
-(not of the folder)."""
+(not of the folder).
+
+`guarded=True` does the same three stages with the delivery guarantees the services give, and
+nothing else: each batch's ids go into an inbox table first (a redelivered record changes
+nothing), the records intake forwards are written to an outbox table in the same transaction
+and deleted once the broker has them, and notify's files are written after its transaction
+commits and recorded as sent in a second one. It publishes no events the bare stages do not
+(the services also publish deadline.scheduled and notice.sent)."""
 
 from __future__ import annotations
 
@@ -39,7 +46,9 @@ from tests.support.kafka import create_topics, delete_topics, unique  # noqa: E4
 
 
 async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
-                rows_per_record: int = 1) -> None:
+                rows_per_record: int = 1, guarded: bool = False) -> None:
+    if guarded:
+        return await guarded_stage(bootstrap, dsn, src, table, n, out, rows_per_record)
     conn = await asyncpg.connect(dsn)
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
                                 auto_offset_reset="earliest", enable_auto_commit=False)
@@ -63,8 +72,44 @@ async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
         await conn.close()
 
 
+NS = uuid.UUID("5f1c3a52-1d47-4b3e-9a51-6a0c2b7e9d10")
+
+
+async def guarded_stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
+                        rows_per_record: int) -> None:
+    """`stage` with an inbox, and an outbox for what it forwards (see the module's docstring).
+    `out(records, conn)` runs after the commit and does its own bookkeeping."""
+    conn = await asyncpg.connect(dsn)
+    consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    done = 0
+    try:
+        while done < n:
+            batch = await consumer.getmany(timeout_ms=100, max_records=500)
+            records = [r for rs in batch.values() for r in rs]
+            if not records:
+                continue
+            ids = [uuid.uuid5(NS, r.key.decode()) for r in records]
+            async with conn.transaction():
+                fresh = {row[0] for row in await conn.fetch(
+                    f"INSERT INTO {table}_inbox SELECT unnest($1::uuid[]) "
+                    "ON CONFLICT DO NOTHING RETURNING id", ids)}
+                todo = [r for r, i in zip(records, ids) if i in fresh]
+                rows = [(uuid.uuid4(), r.value) for r in todo for _ in range(rows_per_record)]
+                await conn.executemany(f"INSERT INTO {table} (id, body) VALUES ($1, $2)", rows)
+                held = await out.hold(conn, todo, [i for i, _ in rows])
+            await out.release(conn, todo, held)
+            await consumer.commit()
+            done += len(records)
+    finally:
+        await consumer.stop()
+        await conn.close()
+
+
 async def run_baseline(bootstrap: str, database_url: str, n: int,
-                       two_stage: bool = False, cpu: dict[str, float] | None = None) -> float:
+                       two_stage: bool = False, cpu: dict[str, float] | None = None,
+                       guarded: bool = False) -> float:
     """Events per second through the bare stages. Given `cpu`, fills it with the ms of CPU per
     event of this process (the stages and the feeder that publishes the n records), the broker
     and PostgreSQL, counted as bench/e2e_throughput.py counts the services'."""
@@ -74,7 +119,12 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
     tables = [f"bare_{uuid.uuid4().hex[:8]}" for _ in range(3)]
     conn = await asyncpg.connect(dsn)
     for t in tables:
-        await conn.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, body bytea NOT NULL)")
+        await conn.execute(f"CREATE TABLE {t} (id uuid PRIMARY KEY, body bytea NOT NULL"
+                           + (", sent boolean NOT NULL DEFAULT false)" if guarded else ")"))
+        if guarded:
+            await conn.execute(f"CREATE TABLE {t}_inbox (id uuid PRIMARY KEY)")
+            await conn.execute(f"CREATE TABLE {t}_outbox (id bigint GENERATED ALWAYS AS "
+                               "IDENTITY PRIMARY KEY, key bytea NOT NULL, value bytea NOT NULL)")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, enable_idempotence=True)
     await producer.start()
     folder = Path(tempfile.mkdtemp(prefix="bare-notices-"))
@@ -109,17 +159,52 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
     async def nothing(records) -> None:
         pass
 
+    class Forward:  # guarded: through the outbox
+        @staticmethod
+        async def hold(c, records, row_ids):
+            return [row[0] for row in await c.fetch(
+                f"INSERT INTO {tables[0]}_outbox (key, value) SELECT * FROM "
+                "unnest($1::bytea[], $2::bytea[]) RETURNING id",
+                [r.key for r in records], [r.value for r in records])]
+
+        @staticmethod
+        async def release(c, records, ids):
+            await forward(records)
+            await c.execute(f"DELETE FROM {tables[0]}_outbox WHERE id = ANY($1)", ids)
+
+    class Files:  # guarded: sent after the commit, then recorded
+        @staticmethod
+        async def hold(c, records, row_ids):
+            return row_ids
+
+        @staticmethod
+        async def release(c, records, row_ids):
+            await write_files(records)
+            await c.execute(f"UPDATE {tables[1]} SET sent = true WHERE id = ANY($1)", row_ids)
+
+    class Nothing:
+        @staticmethod
+        async def hold(c, records, row_ids):
+            return None
+
+        @staticmethod
+        async def release(c, records, _):
+            pass
+
     try:
         cpu0 = cpu_snapshot({"bare loop": os.getpid()})
         t0 = time.perf_counter()
         for i in range(n):
             await producer.send(door, body, key=f"C-{i}".encode())
         await producer.flush()
-        stages = [stage(bootstrap, dsn, door, tables[0], n, forward),
-                  stage(bootstrap, dsn, canonical, tables[1], n, write_files)]
+        stages = [stage(bootstrap, dsn, door, tables[0], n, Forward if guarded else forward,
+                        guarded=guarded),
+                  stage(bootstrap, dsn, canonical, tables[1], n, Files if guarded else write_files,
+                        guarded=guarded)]
         if not two_stage:
-            stages.append(stage(bootstrap, dsn, canonical, tables[2], n, nothing,
-                                rows_per_record=3))
+            stages.append(stage(bootstrap, dsn, canonical, tables[2], n,
+                                Nothing if guarded else nothing, rows_per_record=3,
+                                guarded=guarded))
         await asyncio.gather(*stages)
         rate = n / (time.perf_counter() - t0)
         if cpu is not None:
@@ -131,6 +216,8 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         await delete_topics(bootstrap, names=(door, canonical))
         for t in tables:
             await conn.execute(f"DROP TABLE {t}")
+            if guarded:
+                await conn.execute(f"DROP TABLE {t}_inbox, {t}_outbox")
         await conn.close()
 
 
@@ -138,14 +225,16 @@ async def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=int, default=3000)
     p.add_argument("--two-stage", action="store_true", help="the form used up to build 1fbb40a")
+    p.add_argument("--guarded", action="store_true",
+                   help="three stages with an inbox, an outbox and send-then-record")
     args = p.parse_args()
     infra, _, why = locate()
     if infra is None:
         sys.exit(why)
     cpu: dict[str, float] = {}
     rate = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
-                              args.two_stage, cpu)
-    form = "two-stage" if args.two_stage else "three-stage"
+                              args.two_stage, cpu, args.guarded)
+    form = "two-stage" if args.two_stage else "guarded" if args.guarded else "three-stage"
     print(f"bare {form} loop: {args.events} events, {rate:.0f} events/s; "
           f"CPU ms per event: {cpu} = {sum(cpu.values()):.2f}")
 

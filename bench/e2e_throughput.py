@@ -12,7 +12,8 @@ clock), accountability, notify (acknowledgement SMS, a file in the local outbox)
   latency: `--rate` events/s for `--seconds`; per event, notice file mtime − publish time;
   throughput: `--events` published at once; events / (last notice sent − first publish);
   baseline: bench/baseline_bare_loop.py on the same broker/database, same N, same run (its
-  three-stage form, and the two-stage form used up to build 1fbb40a for continuity)."""
+  three-stage form; the two-stage form used up to build 1fbb40a, for continuity; and the
+  guarded form, the same three stages with an inbox, an outbox and send-then-record)."""
 
 from __future__ import annotations
 
@@ -141,6 +142,12 @@ async def main() -> None:
                                  two_stage=True)
         out["two_stage_baseline_events_per_s"] = round(old)
         out["ratio_to_two_stage_baseline"] = round(rate / old, 3)
+        guarded_cpu: dict[str, float] = {}
+        guarded = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                                     cpu=guarded_cpu, guarded=True)
+        out["guarded_baseline_events_per_s"] = round(guarded)
+        out["guarded_baseline_cpu_ms_per_event"] = guarded_cpu
+        out["ratio_to_guarded_baseline"] = round(rate / guarded, 3)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1))

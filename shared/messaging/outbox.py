@@ -59,7 +59,7 @@ class RenewableProducer:
     that expired once its sequence numbers were assigned leaves aiokafka's idempotent producer
     failing every later send with OutOfOrderSequenceNumber, for ever (aiokafka #1017; seen in
     the reliability suite). A new producer gets a new producer id; the rows it failed to send
-    are still unstamped in the outbox and go out again (consumers drop any duplicate by id)."""
+    are still in the outbox and go out again (consumers drop any duplicate by id)."""
 
     def __init__(self, factory: Callable[[], AIOKafkaProducer]) -> None:
         self._factory = factory
