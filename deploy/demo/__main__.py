@@ -48,4 +48,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:  # Ctrl-C on deploy/run.sh: a stop, not a crash worth a traceback
+        log.info("demo stopped before its end")
+        sys.exit(130)
