@@ -78,7 +78,8 @@ NS = uuid.UUID("5f1c3a52-1d47-4b3e-9a51-6a0c2b7e9d10")
 async def guarded_stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
                         rows_per_record: int) -> None:
     """`stage` with an inbox, and an outbox for what it forwards (see the module's docstring).
-    `out(records, conn)` runs after the commit and does its own bookkeeping."""
+    `out.hold(conn, records, row_ids)` runs inside the transaction and `out.release(conn,
+    records, held)` after the commit, with its own bookkeeping."""
     conn = await asyncpg.connect(dsn)
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
                                 auto_offset_reset="earliest", enable_auto_commit=False)
@@ -169,8 +170,16 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
 
         @staticmethod
         async def release(c, records, ids):
-            await forward(records)
-            await c.execute(f"DELETE FROM {tables[0]}_outbox WHERE id = ANY($1)", ids)
+            # As the relay does: read the committed rows back under a lock, send them, and
+            # delete them in the same transaction once the broker has them.
+            async with c.transaction():
+                rows = await c.fetch(f"SELECT id, key, value FROM {tables[0]}_outbox "
+                                     "WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED", ids)
+                for r in rows:
+                    await producer.send(canonical, r["value"], key=r["key"])
+                await producer.flush()
+                await c.execute(f"DELETE FROM {tables[0]}_outbox WHERE id = ANY($1)",
+                                [r["id"] for r in rows])
 
     class Files:  # guarded: sent after the commit, then recorded
         @staticmethod

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from alembic import context, op
 
-from shared.messaging.tables import create_messaging_tables
+from shared.messaging.tables import create_messaging_tables, unstamped_outbox
 
 revision = "0001"
 down_revision = None
@@ -11,6 +11,7 @@ down_revision = None
 def upgrade() -> None:
     schema = context.config.attributes["schema"]
     create_messaging_tables(op, schema)
+    unstamped_outbox(op, schema)  # the outbox as the services have it now
     op.create_table("notes", sa.Column("note_id", sa.Text, primary_key=True),
                     sa.Column("text", sa.Text, nullable=False), schema=schema)
 
