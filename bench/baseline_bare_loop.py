@@ -45,10 +45,9 @@ from tests.support.infra import locate  # noqa: E402
 from tests.support.kafka import create_topics, delete_topics, unique  # noqa: E402
 
 
-async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
-                rows_per_record: int = 1, guarded: bool = False) -> None:
-    if guarded:
-        return await guarded_stage(bootstrap, dsn, src, table, n, out, rows_per_record)
+async def stage(bootstrap: str, dsn: str, src: str, n: int, apply) -> None:
+    """Consume `src` until n records are through: `apply(conn, records)` per batch, then the
+    offset commit."""
     conn = await asyncpg.connect(dsn)
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
                                 auto_offset_reset="earliest", enable_auto_commit=False)
@@ -60,52 +59,44 @@ async def stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
             records = [r for rs in batch.values() for r in rs]
             if not records:
                 continue
-            async with conn.transaction():
-                await conn.executemany(f"INSERT INTO {table} VALUES ($1, $2)",
-                                       [(uuid.uuid4(), r.value) for r in records
-                                        for _ in range(rows_per_record)])
-            await out(records)
+            await apply(conn, records)
             await consumer.commit()
             done += len(records)
     finally:
         await consumer.stop()
         await conn.close()
+
+
+def bare_step(table: str, out, rows_per_record: int = 1):
+    """INSERT in one transaction, then `out(records)`."""
+    async def apply(conn, records) -> None:
+        async with conn.transaction():
+            await conn.executemany(f"INSERT INTO {table} VALUES ($1, $2)",
+                                   [(uuid.uuid4(), r.value) for r in records
+                                    for _ in range(rows_per_record)])
+        await out(records)
+    return apply
 
 
 NS = uuid.UUID("5f1c3a52-1d47-4b3e-9a51-6a0c2b7e9d10")
 
 
-async def guarded_stage(bootstrap: str, dsn: str, src: str, table: str, n: int, out,
-                        rows_per_record: int) -> None:
-    """`stage` with an inbox, and an outbox for what it forwards (see the module's docstring).
+def guarded_step(table: str, out, rows_per_record: int = 1):
+    """`bare_step` with an inbox, and an outbox for what it forwards (see the module's docstring).
     `out.hold(conn, records, row_ids)` runs inside the transaction and `out.release(conn,
     records, held)` after the commit, with its own bookkeeping."""
-    conn = await asyncpg.connect(dsn)
-    consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=unique("bare"),
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    done = 0
-    try:
-        while done < n:
-            batch = await consumer.getmany(timeout_ms=100, max_records=500)
-            records = [r for rs in batch.values() for r in rs]
-            if not records:
-                continue
-            ids = [uuid.uuid5(NS, r.key.decode()) for r in records]
-            async with conn.transaction():
-                fresh = {row[0] for row in await conn.fetch(
-                    f"INSERT INTO {table}_inbox SELECT unnest($1::uuid[]) "
-                    "ON CONFLICT DO NOTHING RETURNING id", ids)}
-                todo = [r for r, i in zip(records, ids) if i in fresh]
-                rows = [(uuid.uuid4(), r.value) for r in todo for _ in range(rows_per_record)]
-                await conn.executemany(f"INSERT INTO {table} (id, body) VALUES ($1, $2)", rows)
-                held = await out.hold(conn, todo, [i for i, _ in rows])
-            await out.release(conn, todo, held)
-            await consumer.commit()
-            done += len(records)
-    finally:
-        await consumer.stop()
-        await conn.close()
+    async def apply(conn, records) -> None:
+        ids = [uuid.uuid5(NS, r.key.decode()) for r in records]
+        async with conn.transaction():
+            fresh = {row[0] for row in await conn.fetch(
+                f"INSERT INTO {table}_inbox SELECT unnest($1::uuid[]) "
+                "ON CONFLICT DO NOTHING RETURNING id", ids)}
+            todo = [r for r, i in zip(records, ids) if i in fresh]
+            rows = [(uuid.uuid4(), r.value) for r in todo for _ in range(rows_per_record)]
+            await conn.executemany(f"INSERT INTO {table} (id, body) VALUES ($1, $2)", rows)
+            held = await out.hold(conn, todo, [i for i, _ in rows])
+        await out.release(conn, todo, held)
+    return apply
 
 
 async def run_baseline(bootstrap: str, database_url: str, n: int,
@@ -206,14 +197,13 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         for i in range(n):
             await producer.send(door, body, key=f"C-{i}".encode())
         await producer.flush()
-        stages = [stage(bootstrap, dsn, door, tables[0], n, Forward if guarded else forward,
-                        guarded=guarded),
-                  stage(bootstrap, dsn, canonical, tables[1], n, Files if guarded else write_files,
-                        guarded=guarded)]
+        step = guarded_step if guarded else bare_step
+        stages = [stage(bootstrap, dsn, door, n, step(tables[0], Forward if guarded else forward)),
+                  stage(bootstrap, dsn, canonical, n,
+                        step(tables[1], Files if guarded else write_files))]
         if not two_stage:
-            stages.append(stage(bootstrap, dsn, canonical, tables[2], n,
-                                Nothing if guarded else nothing, rows_per_record=3,
-                                guarded=guarded))
+            stages.append(stage(bootstrap, dsn, canonical, n,
+                                step(tables[2], Nothing if guarded else nothing, 3)))
         await asyncio.gather(*stages)
         rate = n / (time.perf_counter() - t0)
         if cpu is not None:

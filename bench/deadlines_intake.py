@@ -36,7 +36,7 @@ from aiokafka import AIOKafkaProducer  # noqa: E402
 from faststream.kafka import KafkaBroker  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
-from bench.baseline_bare_loop import stage as bare_stage  # noqa: E402
+from bench.baseline_bare_loop import bare_step, stage as bare_stage  # noqa: E402
 from shared import gc_policy  # noqa: E402
 from services.deadlines.calendars import CalendarProvider  # noqa: E402
 from services.deadlines.deps import Deps, Topics  # noqa: E402
@@ -227,7 +227,7 @@ async def bench_bare(bootstrap: str, database_url: str, n: int, partitions: int)
     await conn.execute(f"CREATE TABLE {table} (id uuid PRIMARY KEY, body bytea NOT NULL)")
     try:
         t0 = time.perf_counter()
-        await bare_stage(bootstrap, dsn, src, table, n, out=_nothing)  # the e2e baseline's stage
+        await bare_stage(bootstrap, dsn, src, n, bare_step(table, _nothing))  # the e2e baseline's stage
         return time.perf_counter() - t0
     finally:
         await conn.execute(f"DROP TABLE {table}")
