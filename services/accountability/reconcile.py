@@ -19,7 +19,8 @@ from shared.messaging.pipeline import Tx
 from . import events_out
 from .batch_state import BatchState
 from .domain import (
-    Fault, Measure, RuleBook, apply_appeal, decide, period_of, score_units, withdrawal_reason,
+    Fault, Measure, RuleBook, apply_appeal, decide, first_ordered_at, period_of, score_units,
+    withdrawal_reason,
 )
 from .domain.history import months_before
 from .store import StoredMeasure
@@ -68,8 +69,13 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
             changed = prev is None or prev.superseded or outcome(prev.measure) != outcome(m)
             revision = 0 if prev is None else prev.revision + changed
             decided_at = cause.occurred_at if changed else prev.decided_at
+            had_clock = prev is not None and prev.measure.rectification_working_days
+            requests_clock = changed and m.rectification_working_days and not had_clock
+            # The clock's start, not this revision's: what a rectification report is judged by.
+            ordered_at = first_ordered_at(prev.ordered_at if prev is not None else None,
+                                          cause.occurred_at if requests_clock else None)
             period = period_of(m.occurred_on, fbook)
-            st.save_measure(StoredMeasure(m, revision, False, decided_at, period))
+            st.save_measure(StoredMeasure(m, revision, False, decided_at, period, ordered_at))
             touched.setdefault((m.unit_id, period), m.id)
             if changed:
                 log.debug("measure decided", measure=m.code, measure_id=str(m.id),
@@ -77,10 +83,9 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
                           rule_id=m.explanation.rule_id, points=m.points)
                 await tx.emit(deps.topics.accountability, events_out.measure_decided(
                     m, revision=revision, superseded=False, decided_at=decided_at, cause=cause))
-                had_clock = prev is not None and prev.measure.rectification_working_days
-                if m.rectification_working_days and not had_clock:
-                    await tx.emit(deps.topics.deadline_requests,
-                                  events_out.rectification_requested(m, cause))
+            if requests_clock:
+                await tx.emit(deps.topics.deadline_requests,
+                              events_out.rectification_requested(m, cause))
             # Revoked or reduced on appeal: the outcome may be unchanged, the clock still goes.
             await _withdraw(tx, deps, prev, m, cause)
         for prev in old.values():  # no longer decided: exempted fault, or the count moved
@@ -88,7 +93,8 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
                 continue
             m = prev.measure
             period = period_of(m.occurred_on, fbook)
-            st.save_measure(StoredMeasure(m, prev.revision + 1, True, cause.occurred_at, period))
+            st.save_measure(StoredMeasure(m, prev.revision + 1, True, cause.occurred_at, period,
+                                          prev.ordered_at))
             touched.setdefault((m.unit_id, period), m.id)
             await tx.emit(deps.topics.accountability, events_out.measure_decided(
                 m, revision=prev.revision + 1, superseded=True, decided_at=cause.occurred_at,

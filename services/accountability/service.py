@@ -159,7 +159,8 @@ async def record_rectification(tx: Tx, deps: Deps, env: Envelope, *, measure_id:
     sm = await _measure(tx, measure_id)  # again, under the unit's lock (an appeal may rule)
     try:
         check_rectification(sm.measure, unit_id=unit_id, rectified_at=rectified_at,
-                            ordered_at=sm.decided_at,
+                            # when its clock started: a later revision moves decided_at only
+                            ordered_at=sm.ordered_at,
                             rectified_before=await store.rectified_at(
                                 tx.session, tx.schema, sm.measure.id))
     except RectificationError as exc:

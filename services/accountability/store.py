@@ -108,8 +108,18 @@ class StoredMeasure:
     measure: Measure
     revision: int
     superseded: bool
-    decided_at: datetime
+    decided_at: datetime  # of this revision: every changed outcome moves it
     period: str = ""  # filled where the caller scores from memory (see fault_log_view)
+    # When its rectification was first ordered (its clock requested); kept across revisions.
+    rectification_ordered_at: datetime | None = None
+
+    @property
+    def ordered_at(self) -> datetime | None:
+        """When its rectification was first ordered, None if never. A row that has a period but
+        no time was written by a replica older than migration 0004: decided_at is the best known."""
+        if self.rectification_ordered_at is not None:
+            return self.rectification_ordered_at
+        return self.decided_at if self.measure.rectification_working_days else None
 
 
 async def measures_of_faults(
@@ -117,13 +127,14 @@ async def measures_of_faults(
 ) -> tuple[dict[uuid.UUID, StoredMeasure], dict[uuid.UUID, Appeal]]:
     """The stored measures of these faults, and the appeals recorded against them."""
     rows = await s.execute(text(
-        f"SELECT m.body, m.revision, m.superseded, m.decided_at, a.body AS appeal "
-        f'FROM "{schema}".measures m LEFT JOIN "{schema}".appeals a USING (measure_id) '
-        "WHERE m.fault_id = ANY(:f)"), {"f": list(fault_ids)})
+        f"SELECT m.body, m.revision, m.superseded, m.decided_at, m.rectification_ordered_at, "
+        f'a.body AS appeal FROM "{schema}".measures m LEFT JOIN "{schema}".appeals a '
+        "USING (measure_id) WHERE m.fault_id = ANY(:f)"), {"f": list(fault_ids)})
     measures, appeals = {}, {}
     for r in rows:
         m = Measure.model_validate(r.body)
-        measures[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at)
+        measures[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at,
+                                       rectification_ordered_at=r.rectification_ordered_at)
         if r.appeal is not None:
             appeals[m.id] = Appeal.model_validate(r.appeal)
     return measures, appeals
@@ -132,22 +143,30 @@ async def measures_of_faults(
 async def measure_by_id(s: AsyncSession, schema: str, measure_id: uuid.UUID,
                         lock: bool = False) -> StoredMeasure | None:
     r = (await s.execute(text(
-        f'SELECT body, revision, superseded, decided_at FROM "{schema}".measures '
-        f"WHERE measure_id = :m{' FOR UPDATE' if lock else ''}"), {"m": measure_id})).first()
-    return StoredMeasure(Measure.model_validate(r.body), r.revision, r.superseded, r.decided_at) if r else None
+        f'SELECT body, revision, superseded, decided_at, rectification_ordered_at FROM '
+        f'"{schema}".measures WHERE measure_id = :m{" FOR UPDATE" if lock else ""}'),
+        {"m": measure_id})).first()
+    return StoredMeasure(Measure.model_validate(r.body), r.revision, r.superseded, r.decided_at,
+                         rectification_ordered_at=r.rectification_ordered_at) if r else None
 
 
 async def save_measure(s: AsyncSession, schema: str, m: Measure, *, period: str, revision: int,
-                       superseded: bool, decided_at: datetime) -> None:
+                       superseded: bool, decided_at: datetime,
+                       rectification_ordered_at: datetime | None = None) -> None:
+    """Upsert, as bulk.save_measures does; the first order time of a rectification, once
+    stored, is never overwritten (domain first_ordered_at says why)."""
     await s.execute(text(
-        f'INSERT INTO "{schema}".measures (measure_id, fault_id, unit_id, person_id, code, points, '
-        "status, occurred_on, period, revision, superseded, decided_at, body) VALUES (:id, :f, :u, "
-        ":p, :c, :pts, :st, :d, :per, :rev, :sup, :at, CAST(:b AS jsonb)) ON CONFLICT (measure_id) "
-        "DO UPDATE SET code = :c, points = :pts, status = :st, period = :per, revision = :rev, "
-        "superseded = :sup, decided_at = :at, body = CAST(:b AS jsonb)"),
+        f'INSERT INTO "{schema}".measures AS cur (measure_id, fault_id, unit_id, person_id, code, '
+        "points, status, occurred_on, period, revision, superseded, decided_at, "
+        "rectification_ordered_at, body) VALUES (:id, :f, :u, :p, :c, :pts, :st, :d, :per, :rev, "
+        ":sup, :at, :ord, CAST(:b AS jsonb)) ON CONFLICT (measure_id) DO UPDATE SET code = :c, "
+        "points = :pts, status = :st, period = :per, revision = :rev, superseded = :sup, "
+        "decided_at = :at, rectification_ordered_at = COALESCE(cur.rectification_ordered_at, "
+        ":ord), body = CAST(:b AS jsonb)"),
         {"id": m.id, "f": m.fault_id, "u": m.unit_id, "p": m.person_id, "c": m.code,
          "pts": m.points, "st": m.status.value, "d": m.occurred_on, "per": period,
-         "rev": revision, "sup": superseded, "at": decided_at, "b": _j(m)})
+         "rev": revision, "sup": superseded, "at": decided_at, "ord": rectification_ordered_at,
+         "b": _j(m)})
 
 
 @dataclass(frozen=True)

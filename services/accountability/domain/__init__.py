@@ -8,7 +8,8 @@ from .explain import render_explanation
 from .faults import Exemption, Fault, fault_id_for
 from .measures import Appeal, Explanation, FaultRef, LiabilityLink, Measure, measure_id_for
 from .rectification import (
-    RectificationError, check_rectification, owes_rectification, withdrawal_reason,
+    RectificationError, check_rectification, first_ordered_at, owes_rectification,
+    withdrawal_reason,
 )
 from .replay import Decisions, MeasureChange, ReplayError, ScoreChange, WhatIfReport, replay, what_if
 from .rulebook import RuleBook
@@ -26,7 +27,8 @@ __all__ = [
     "ReplayError", "Role", "RuleBook", "RuleBookError", "RuleBookRegistry", "ScoreChange",
     "Severity", "Share", "UnitScore", "WhatIfReport", "WorkingDaysBetween",
     "DEFAULT_RULEBOOK_PATH", "apply_appeal", "build_rulebook", "check_rectification", "decide",
-    "derive_severity", "fault_id_for", "file_appeal", "load_rulebook", "measure_id_for",
-    "owes_rectification", "parse_rulebook", "period_of", "render_bulletin", "render_explanation",
-    "replay", "rule_on_appeal", "score_units", "what_if", "withdrawal_reason",
+    "derive_severity", "fault_id_for", "file_appeal", "first_ordered_at", "load_rulebook",
+    "measure_id_for", "owes_rectification", "parse_rulebook", "period_of", "render_bulletin",
+    "render_explanation", "replay", "rule_on_appeal", "score_units", "what_if",
+    "withdrawal_reason",
 ]

@@ -24,7 +24,8 @@ def check_rectification(measure: Measure, *, unit_id: str, rectified_at: datetim
                         ordered_at: datetime, rectified_before: datetime | None) -> None:
     """Raise RectificationError unless the report may close the measure's clock.
 
-    ordered_at: when the measure was decided (its clock started then or earlier);
+    ordered_at: when its rectification was first ordered (its clock started), which a later
+    revision of the measure does not move (see first_ordered_at);
     rectified_before: when an earlier report was recorded for it, if any."""
     label = f"measure {measure.id} ({measure.name_zh})"
     # The unit first: a report about another unit's measure learns nothing else about it.
@@ -46,8 +47,22 @@ def check_rectification(measure: Measure, *, unit_id: str, rectified_at: datetim
         # The clock cannot be closed before it started (deadlines would refuse it out of order).
         raise RectificationError(
             "rectified_before_order",
-            f"rectified_at {rectified_at.isoformat()} is before {label} was decided on "
+            f"rectified_at {rectified_at.isoformat()} is before {label} was ordered on "
             f"{ordered_at.isoformat()}")
+
+
+def first_ordered_at(ordered_before: datetime | None,
+                     requested_now: datetime | None) -> datetime | None:
+    """When a measure's rectification was first ordered, as a revision of it is saved:
+    `ordered_before` (stored with an earlier revision), else `requested_now` (the time its clock
+    is requested by this revision, None when it is not).
+
+    The first time stays for good, also when a revision withdrew the clock and a later one
+    orders a rectification again: the deadlines service keeps one clock per measure (deadline
+    `rectification:<measure>`; the request's event id is derived from the measure alone), so it
+    drops the second request as a duplicate and its clock still starts at the first order. A
+    report is judged against that clock, not against the latest revision (decided_at)."""
+    return ordered_before if ordered_before is not None else requested_now
 
 
 def owes_rectification(measure: Measure | None) -> bool:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from shared.envelope import Envelope
+from shared.events.cases import InspectionFindingRecorded
 from shared.events.office import (
     AppealDecided, AppealLodged, ExemptionGranted, RectificationCompleted,
 )
@@ -172,6 +173,82 @@ async def test_a_revoked_or_reduced_supervision_withdraws_its_clock(svc, dl):
     letters = await wait_for(lambda: _letters(svc, 2), what="two refusals")
     assert {d["error_type"] for d in letters} == {"measure_revoked", "no_rectification_period"}
     assert await rectified(svc) == []
+
+
+async def decided(svc, found: Envelope, measure: str) -> str:
+    """Publish a finding; the id of the one measure it is decided (`measure`)."""
+    await svc.publish(svc.topics.inspections, found)
+    [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1,
+                                where=lambda e: e.causation_id == found.event_id)
+    assert m.payload["measure"] == measure
+    return m.payload["measure_id"]
+
+
+async def revised(svc, mid: str, revision: int, exempted: str, at) -> Envelope:
+    """Exempt the fault `exempted`: the unit is recounted and `mid` decided again."""
+    await svc.publish(svc.topics.office, env(ExemptionGranted(
+        subject_id=exempted, unit_id="WJJ", reason="force_majeure", note="台风停电",
+        granted_at=at), exempted, at))
+    [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1, where=lambda e: (
+        e.payload["measure_id"] == mid and e.payload["revision"] == revision))
+    assert m.payload["measure"] == "supervision" and m.parsed().decided_at == at
+    return m
+
+
+async def test_a_report_dated_between_the_order_and_a_later_revision_closes_the_clock(svc, dl):
+    # Two general findings, then a serious one: the third, 从重 (通报批评 → 诫勉谈话).
+    await decided(svc, finding(7, "general", at=T0), "supervision")
+    await decided(svc, finding(8, "general", at=T0 + DAY), "supervision")
+    mid = await decided(svc, finding(9, "serious", at=T0 + 2 * DAY), "admonitory_talk")
+    await appeal(svc, mid, 9, "reduced", "supervision")  # ruled T0 + 4 days: 督办 ordered
+    [req] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 1,
+                                  where=lambda e: e.payload["subject_id"] == mid)
+    assert req.parsed().starts_at == T0 + 4 * DAY
+    # F-7 exempted: F-9 is the second fault, no longer 从重; still reduced to a 督办, revised.
+    m = await revised(svc, mid, 2, "F-7", T0 + 10 * DAY)
+    assert m.payload["aggravated"] is False
+
+    # Before the order (after the measure was first decided): refused; after it: accepted,
+    # though dated before the revision. Same key, so in this order.
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 3 * DAY), report(mid, at=T0 + 6 * DAY))
+    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1,
+                                   where=lambda e: e.payload["subject_id"] == mid)
+    assert done.parsed().fulfilled_at == T0 + 6 * DAY
+    [letter] = await wait_for(lambda: _letters(svc, 1), what="the early report refused")
+    assert letter["error_type"] == "rectified_before_order"
+    assert f"was ordered on {(T0 + 4 * DAY).isoformat()}" in letter["error"]
+    assert [r.rectified_at for r in await rectified(svc)] == [T0 + 6 * DAY]
+
+    # The deadlines service agrees: its clock started at the order, and the report closes it.
+    await forward(svc, dl, req, done)
+    [met] = await dl.wait_events("deadline.met", 1, deadline_id=f"rectification:{mid}")
+    assert met.payload["late"] is False
+
+
+async def test_a_supervision_withdrawn_and_ordered_again_keeps_its_first_order(svc):
+    """Ordered, withdrawn (a late-recorded earlier fault makes it the third: 效能告诫), ordered
+    again (that fault exempted). The request is the first one again, by id: deadlines drops it
+    and keeps its one clock for the measure, started at the first order. So the first order is
+    what a report is judged by (domain first_ordered_at)."""
+    await decided(svc, finding(10, "general", at=T0 + DAY), "supervision")
+    mid = await decided(svc, finding(11, "general", at=T0 + 2 * DAY), "supervision")
+    [first] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 1,
+                                    where=lambda e: e.payload["subject_id"] == mid)
+    late = env(InspectionFindingRecorded(  # inspected on T0, recorded three days later
+        finding_id="F-12", unit_id="WJJ", person_id="p-zhao", area="work_style",
+        issue="absent_from_post", severity="general", inspected_at=T0), "F-12", T0 + 3 * DAY)
+    await svc.publish(svc.topics.inspections, late)
+    await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1,
+                          where=lambda e: e.payload["subject_id"] == mid)
+    await revised(svc, mid, 2, "F-12", T0 + 5 * DAY)
+    again = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 2,
+                                  where=lambda e: e.payload["subject_id"] == mid)
+    assert {e.event_id for e in again} == {first.event_id}
+
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 4 * DAY))  # before the second order
+    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1,
+                                   where=lambda e: e.payload["subject_id"] == mid)
+    assert done.parsed().fulfilled_at == T0 + 4 * DAY
 
 
 async def test_an_exempted_fault_withdraws_the_clock_of_its_supervision(svc):

@@ -7,8 +7,9 @@ import pytest
 
 from services.accountability.domain import (
     AppealRuling, MeasureStatus, RectificationError, check_rectification, decide, file_appeal,
-    rule_on_appeal, withdrawal_reason,
+    first_ordered_at, rule_on_appeal, withdrawal_reason,
 )
+from services.accountability.store import StoredMeasure
 
 from .builders import DEFAULT_BOOK, fault, no_leader, weekdays_between
 
@@ -106,3 +107,21 @@ def test_the_clock_stands_otherwise():
     assert withdrawal_reason(reminder(), None) is None  # never had a clock
     revoked = appealed_and_ruled(m, AppealRuling.REVOKED)
     assert withdrawal_reason(revoked, None) is None  # withdrawn once already
+
+
+def test_the_first_order_is_what_a_report_is_judged_by_across_revisions():
+    revised = ORDERED + timedelta(days=7)
+    assert first_ordered_at(None, ORDERED) == ORDERED  # its clock is requested now
+    assert first_ordered_at(None, None) is None  # no clock, not yet
+    assert first_ordered_at(ORDERED, None) == ORDERED  # decided again: the clock runs on
+    # Withdrawn, then ordered again: the request has the first one's id, deadlines drops it and
+    # keeps its one clock for the measure, so the first order stays.
+    assert first_ordered_at(ORDERED, revised) == ORDERED
+
+
+def test_a_stored_measure_without_the_order_time_falls_back_to_its_decision():
+    m, revised = supervision(), ORDERED + timedelta(days=7)
+    assert StoredMeasure(m, 1, False, revised, rectification_ordered_at=ORDERED).ordered_at == ORDERED
+    # NULL: written by a replica older than migration 0004; decided_at is the best known
+    assert StoredMeasure(m, 0, False, revised).ordered_at == revised
+    assert StoredMeasure(reminder(), 0, False, revised).ordered_at is None  # never ordered
