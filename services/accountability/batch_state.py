@@ -187,7 +187,7 @@ class BatchState:
             "id": m.id, "f": m.fault_id, "u": m.unit_id, "p": m.person_id, "c": m.code,
             "pts": m.points, "st": m.status.value, "d": m.occurred_on, "per": sm.period,
             "rev": sm.revision, "sup": sm.superseded, "at": sm.decided_at,
-            "ord": sm.rectification_ordered_at, "b": _j(m)}
+            "ord": sm.rectification_ordered_at, "ords": sm.rectification_orders, "b": _j(m)}
 
     def save_score(self, unit_id: str, period: str, score: bulk.Score, version: str) -> bool:
         """True when the score differs from the stored one (new or changed)."""

@@ -108,14 +108,15 @@ async def measures_in(s: AsyncSession, schema: str,
     spans — a measure carries its fault's unit and date — and the appeals against them."""
     rows = await s.execute(sql(
         "SELECT m.body, m.revision, m.superseded, m.decided_at, m.period, "
-        "m.rectification_ordered_at, a.body AS appeal FROM {s}.measures m JOIN "
+        "m.rectification_ordered_at, m.rectification_orders, a.body AS appeal "
+        "FROM {s}.measures m JOIN "
         + _spans(spans, "m") + " LEFT JOIN {s}.appeals a USING (measure_id)", schema),
         _span_params(spans))
     measures, appeals = [], {}
     for r in rows:
         m = Measure.model_validate(r.body)
         measures.append(StoredMeasure(m, r.revision, r.superseded, r.decided_at, r.period,
-                                      r.rectification_ordered_at))
+                                      r.rectification_ordered_at, r.rectification_orders))
         if r.appeal is not None:
             appeals[m.id] = Appeal.model_validate(r.appeal)
     return measures, appeals
@@ -156,16 +157,17 @@ async def insert_faults(s: AsyncSession, schema: str, rows: list[dict]) -> None:
 
 
 async def save_measures(s: AsyncSession, schema: str, rows: list[dict]) -> None:
-    """The first order time of a rectification, once stored, is never overwritten (domain
-    first_ordered_at says why): a revision moves decided_at, not the clock's start."""
+    """The rectification order (:ord, :ords) is written as reconcile worked it out from the
+    stored revision, read under the unit's lock (domain RectificationOrder): a revision that
+    keeps the order passes the stored one on, a new order replaces it."""
     await s.execute(sql(
-        "INSERT INTO {s}.measures AS cur (measure_id, fault_id, unit_id, person_id, code, points, "
+        "INSERT INTO {s}.measures (measure_id, fault_id, unit_id, person_id, code, points, "
         "status, occurred_on, period, revision, superseded, decided_at, rectification_ordered_at, "
-        "body) VALUES (:id, :f, :u, :p, :c, :pts, :st, :d, :per, :rev, :sup, :at, :ord, "
-        "CAST(:b AS jsonb)) ON CONFLICT (measure_id) DO UPDATE SET code = :c, points = :pts, "
-        "status = :st, period = :per, revision = :rev, superseded = :sup, decided_at = :at, "
-        "rectification_ordered_at = COALESCE(cur.rectification_ordered_at, :ord), "
-        "body = CAST(:b AS jsonb)", schema), rows)
+        "rectification_orders, body) VALUES (:id, :f, :u, :p, :c, :pts, :st, :d, :per, :rev, "
+        ":sup, :at, :ord, :ords, CAST(:b AS jsonb)) ON CONFLICT (measure_id) DO UPDATE SET "
+        "code = :c, points = :pts, status = :st, period = :per, revision = :rev, "
+        "superseded = :sup, decided_at = :at, rectification_ordered_at = :ord, "
+        "rectification_orders = :ords, body = CAST(:b AS jsonb)", schema), rows)
 
 
 async def save_scores(s: AsyncSession, schema: str, rows: list[dict]) -> None:

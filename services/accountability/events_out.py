@@ -47,30 +47,43 @@ def measure_decided(m: Measure, *, revision: int, superseded: bool, decided_at: 
                          unit_id=m.unit_id, cause=cause, event_id=_id("measure", m.id, revision))
 
 
-def rectification_requested(m: Measure, cause: Envelope) -> Envelope:
+def _order(number: int) -> tuple[int, ...]:
+    """The order's part of a rectification event id: none for the first order, so the ids
+    published before measures were ordered more than once keep their meaning; the number for a
+    later one, which deadlines must not drop as the first one redelivered (its inbox would)."""
+    return () if number <= 1 else (number,)
+
+
+def rectification_requested(m: Measure, order: int, cause: Envelope) -> Envelope:
+    """order: which order of the measure this is (1: the first; a later one is a new round of
+    the measure's clock, restarted by deadlines from `starts_at`)."""
     p = DeadlineRequested(kind="rectification", subject_type="measure", subject_id=str(m.id),
                           unit_id=m.unit_id, person_id=m.person_id, starts_at=cause.occurred_at,
                           working_days=m.rectification_working_days)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
-                         unit_id=m.unit_id, cause=cause, event_id=_id("rectification", m.id))
+                         unit_id=m.unit_id, cause=cause,
+                         event_id=_id("rectification", m.id, *_order(order)))
 
 
 def rectification_fulfilled(m: Measure, rectified_at: datetime, cause: Envelope) -> Envelope:
-    """Closes the clock rectification_requested opened. One id per measure: a redelivered or
-    repeated report can stage it again and still emit nothing new."""
+    """Closes the clock rectification_requested opened. One id per measure, whichever order it
+    answers: a measure is reported rectified once (a rectified one is not ordered again, see
+    domain orders_rectification), so a redelivered or repeated report can stage it again and
+    still emit nothing new."""
     p = DeadlineFulfilled(kind="rectification", subject_id=str(m.id), unit_id=m.unit_id,
                           fulfilled_at=rectified_at)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause, event_id=_id("rectified", m.id))
 
 
-def rectification_withdrawn(m: Measure, reason: str, cause: Envelope) -> Envelope:
-    """Ends the clock without a card: the measure no longer orders a rectification."""
+def rectification_withdrawn(m: Measure, order: int, reason: str, cause: Envelope) -> Envelope:
+    """Ends the clock without a card: the measure no longer orders a rectification. order:
+    the order withdrawn (each order's round is withdrawn by an event of its own)."""
     p = DeadlineWithdrawn(kind="rectification", subject_id=str(m.id), unit_id=m.unit_id,
                           withdrawn_at=cause.occurred_at, reason=reason)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause,
-                         event_id=_id("rectification_withdrawn", m.id))
+                         event_id=_id("rectification_withdrawn", m.id, *_order(order)))
 
 
 def score_changed(unit_id: str, period: str, score: int, confirmed: int,

@@ -16,11 +16,11 @@ from shared.envelope import Envelope
 from shared.logs import get_logger
 from shared.messaging.pipeline import Tx
 
-from . import events_out
+from . import events_out, store
 from .batch_state import BatchState
 from .domain import (
-    Fault, Measure, RuleBook, apply_appeal, decide, first_ordered_at, period_of, score_units,
-    withdrawal_reason,
+    Fault, Measure, RectificationOrder, RuleBook, apply_appeal, decide, orders_rectification,
+    period_of, score_units, withdrawal_reason,
 )
 from .domain.history import months_before
 from .store import StoredMeasure
@@ -69,13 +69,13 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
             changed = prev is None or prev.superseded or outcome(prev.measure) != outcome(m)
             revision = 0 if prev is None else prev.revision + changed
             decided_at = cause.occurred_at if changed else prev.decided_at
-            had_clock = prev is not None and prev.measure.rectification_working_days
-            requests_clock = changed and m.rectification_working_days and not had_clock
-            # The clock's start, not this revision's: what a rectification report is judged by.
-            ordered_at = first_ordered_at(prev.ordered_at if prev is not None else None,
-                                          cause.occurred_at if requests_clock else None)
+            requests_clock = await _orders_clock(tx, prev, m)
+            # The order's start, not this revision's: what a rectification report is judged by.
+            order = (prev.order if prev is not None else RectificationOrder()).renewed(
+                cause.occurred_at if requests_clock else None)
             period = period_of(m.occurred_on, fbook)
-            st.save_measure(StoredMeasure(m, revision, False, decided_at, period, ordered_at))
+            st.save_measure(StoredMeasure(m, revision, False, decided_at, period,
+                                          order.started_at, order.number))
             touched.setdefault((m.unit_id, period), m.id)
             if changed:
                 log.debug("measure decided", measure=m.code, measure_id=str(m.id),
@@ -85,7 +85,7 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
                     m, revision=revision, superseded=False, decided_at=decided_at, cause=cause))
             if requests_clock:
                 await tx.emit(deps.topics.deadline_requests,
-                              events_out.rectification_requested(m, cause))
+                              events_out.rectification_requested(m, order.number, cause))
             # Revoked or reduced on appeal: the outcome may be unchanged, the clock still goes.
             await _withdraw(tx, deps, prev, m, cause)
         for prev in old.values():  # no longer decided: exempted fault, or the count moved
@@ -94,7 +94,7 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
             m = prev.measure
             period = period_of(m.occurred_on, fbook)
             st.save_measure(StoredMeasure(m, prev.revision + 1, True, cause.occurred_at, period,
-                                          prev.ordered_at))
+                                          prev.order.started_at, prev.order.number))
             touched.setdefault((m.unit_id, period), m.id)
             await tx.emit(deps.topics.accountability, events_out.measure_decided(
                 m, revision=prev.revision + 1, superseded=True, decided_at=cause.occurred_at,
@@ -103,16 +103,35 @@ async def reconcile(tx: Tx, deps: Deps, st: BatchState, cause: Envelope, unit_id
     await rescore(tx, deps, st, held, cause, touched, book)
 
 
+def _in_force(prev: StoredMeasure | None) -> Measure | None:
+    """The revision in force before this one; None for a new measure or one no longer decided
+    (superseded: its clock, if it had one, was withdrawn then)."""
+    return prev.measure if prev is not None and not prev.superseded else None
+
+
+async def _orders_clock(tx: Tx, prev: StoredMeasure | None, m: Measure) -> bool:
+    """Whether this revision requests the measure's rectification clock (domain
+    orders_rectification). Only a measure ordered before can have been reported rectified, so
+    the report is read only for a re-order: one statement on a rare path, none otherwise."""
+    before = _in_force(prev)
+    if not orders_rectification(before, m):
+        return False
+    if prev is None or prev.order.number == 0:
+        return True
+    return orders_rectification(before, m, rectified_at=await store.rectified_at(
+        tx.session, tx.schema, m.id))
+
+
 async def _withdraw(tx: Tx, deps: Deps, prev: StoredMeasure | None, now: Measure | None,
                     cause: Envelope) -> None:
     """Withdraw the rectification clock of a measure that no longer orders one (its id is
-    deterministic: deciding the same change again emits nothing new)."""
-    before = prev.measure if prev is not None and not prev.superseded else None
+    deterministic per order: deciding the same change again emits nothing new)."""
+    before = _in_force(prev)
     reason = withdrawal_reason(before, now)
     if reason is not None:
         log.info("rectification clock withdrawn", measure_id=str(before.id), reason=reason)
-        await tx.emit(deps.topics.deadline_requests,
-                      events_out.rectification_withdrawn(before, reason, cause))
+        await tx.emit(deps.topics.deadline_requests, events_out.rectification_withdrawn(
+            before, prev.order.number, reason, cause))
 
 
 async def rescore(tx: Tx, deps: Deps, st: BatchState, held: UnitLog, cause: Envelope,

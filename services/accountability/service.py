@@ -152,14 +152,17 @@ async def record_rectification(tx: Tx, deps: Deps, env: Envelope, *, measure_id:
                                unit_id: str, rectified_at: datetime, report: str,
                                evidence: list[str], confirmed_by: str) -> None:
     """整改完成: record it on the measure and close its clock. Measures and scores do not
-    change; a report that does not fit is refused and changes nothing."""
+    change; a report that does not fit is refused and changes nothing. One report per measure:
+    it also answers a later order of the measure (which then asks for no new clock, see domain
+    orders_rectification)."""
     st = await state_of(tx, deps, books=False)
     await st.write_through()
     await _lock(st, (await _measure(tx, measure_id)).measure.unit_id)
     sm = await _measure(tx, measure_id)  # again, under the unit's lock (an appeal may rule)
     try:
         check_rectification(sm.measure, unit_id=unit_id, rectified_at=rectified_at,
-                            # when its clock started: a later revision moves decided_at only
+                            # the start of the running order (its clock's current round):
+                            # a revision keeping the order moves decided_at only
                             ordered_at=sm.ordered_at,
                             rectified_before=await store.rectified_at(
                                 tx.session, tx.schema, sm.measure.id))

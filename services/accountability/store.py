@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.envelope import Envelope
 
-from .domain import Appeal, Exemption, Fault, Measure, MeasureStatus
+from .domain import Appeal, Exemption, Fault, Measure, MeasureStatus, RectificationOrder
 
 
 def _j(model) -> str:
@@ -110,16 +110,29 @@ class StoredMeasure:
     superseded: bool
     decided_at: datetime  # of this revision: every changed outcome moves it
     period: str = ""  # filled where the caller scores from memory (see fault_log_view)
-    # When its rectification was first ordered (its clock requested); kept across revisions.
+    # Its order to rectify (domain RectificationOrder): when the latest order started (its
+    # clock requested) and how many times it was ordered. Kept across revisions that keep the
+    # order; replaced when a revision orders it again after a withdrawal.
     rectification_ordered_at: datetime | None = None
+    rectification_orders: int = 0
 
     @property
     def ordered_at(self) -> datetime | None:
-        """When its rectification was first ordered, None if never. A row that has a period but
-        no time was written by a replica older than migration 0004: decided_at is the best known."""
+        """When the running (or last) order started, None if never ordered. A row that has a
+        period but no time was written by a replica older than migration 0004: decided_at is
+        the best known."""
         if self.rectification_ordered_at is not None:
             return self.rectification_ordered_at
         return self.decided_at if self.measure.rectification_working_days else None
+
+    @property
+    def order(self) -> RectificationOrder:
+        """A row ordered but not counted (0) was written before migration 0005, or by an older
+        replica: one order. Counting one too many would only cost a new event id (deadlines
+        opens or restarts the clock all the same); one too few would reuse the first order's
+        id, which deadlines has seen and drops."""
+        at = self.ordered_at
+        return RectificationOrder(max(self.rectification_orders, int(at is not None)), at)
 
 
 async def measures_of_faults(
@@ -128,13 +141,15 @@ async def measures_of_faults(
     """The stored measures of these faults, and the appeals recorded against them."""
     rows = await s.execute(text(
         f"SELECT m.body, m.revision, m.superseded, m.decided_at, m.rectification_ordered_at, "
-        f'a.body AS appeal FROM "{schema}".measures m LEFT JOIN "{schema}".appeals a '
-        "USING (measure_id) WHERE m.fault_id = ANY(:f)"), {"f": list(fault_ids)})
+        f'm.rectification_orders, a.body AS appeal FROM "{schema}".measures m LEFT JOIN '
+        f'"{schema}".appeals a USING (measure_id) WHERE m.fault_id = ANY(:f)'),
+        {"f": list(fault_ids)})
     measures, appeals = {}, {}
     for r in rows:
         m = Measure.model_validate(r.body)
         measures[m.id] = StoredMeasure(m, r.revision, r.superseded, r.decided_at,
-                                       rectification_ordered_at=r.rectification_ordered_at)
+                                       rectification_ordered_at=r.rectification_ordered_at,
+                                       rectification_orders=r.rectification_orders)
         if r.appeal is not None:
             appeals[m.id] = Appeal.model_validate(r.appeal)
     return measures, appeals
@@ -143,30 +158,31 @@ async def measures_of_faults(
 async def measure_by_id(s: AsyncSession, schema: str, measure_id: uuid.UUID,
                         lock: bool = False) -> StoredMeasure | None:
     r = (await s.execute(text(
-        f'SELECT body, revision, superseded, decided_at, rectification_ordered_at FROM '
-        f'"{schema}".measures WHERE measure_id = :m{" FOR UPDATE" if lock else ""}'),
-        {"m": measure_id})).first()
+        f'SELECT body, revision, superseded, decided_at, rectification_ordered_at, '
+        f'rectification_orders FROM "{schema}".measures '
+        f'WHERE measure_id = :m{" FOR UPDATE" if lock else ""}'), {"m": measure_id})).first()
     return StoredMeasure(Measure.model_validate(r.body), r.revision, r.superseded, r.decided_at,
-                         rectification_ordered_at=r.rectification_ordered_at) if r else None
+                         rectification_ordered_at=r.rectification_ordered_at,
+                         rectification_orders=r.rectification_orders) if r else None
 
 
 async def save_measure(s: AsyncSession, schema: str, m: Measure, *, period: str, revision: int,
                        superseded: bool, decided_at: datetime,
-                       rectification_ordered_at: datetime | None = None) -> None:
-    """Upsert, as bulk.save_measures does; the first order time of a rectification, once
-    stored, is never overwritten (domain first_ordered_at says why)."""
+                       order: RectificationOrder = RectificationOrder()) -> None:
+    """Upsert, as bulk.save_measures does; `order` is the one the caller worked out from the
+    stored revision (domain RectificationOrder), so it is written as given."""
     await s.execute(text(
-        f'INSERT INTO "{schema}".measures AS cur (measure_id, fault_id, unit_id, person_id, code, '
+        f'INSERT INTO "{schema}".measures (measure_id, fault_id, unit_id, person_id, code, '
         "points, status, occurred_on, period, revision, superseded, decided_at, "
-        "rectification_ordered_at, body) VALUES (:id, :f, :u, :p, :c, :pts, :st, :d, :per, :rev, "
-        ":sup, :at, :ord, CAST(:b AS jsonb)) ON CONFLICT (measure_id) DO UPDATE SET code = :c, "
-        "points = :pts, status = :st, period = :per, revision = :rev, superseded = :sup, "
-        "decided_at = :at, rectification_ordered_at = COALESCE(cur.rectification_ordered_at, "
-        ":ord), body = CAST(:b AS jsonb)"),
+        "rectification_ordered_at, rectification_orders, body) VALUES (:id, :f, :u, :p, :c, "
+        ":pts, :st, :d, :per, :rev, :sup, :at, :ord, :ords, CAST(:b AS jsonb)) ON CONFLICT "
+        "(measure_id) DO UPDATE SET code = :c, points = :pts, status = :st, period = :per, "
+        "revision = :rev, superseded = :sup, decided_at = :at, rectification_ordered_at = :ord, "
+        "rectification_orders = :ords, body = CAST(:b AS jsonb)"),
         {"id": m.id, "f": m.fault_id, "u": m.unit_id, "p": m.person_id, "c": m.code,
          "pts": m.points, "st": m.status.value, "d": m.occurred_on, "per": period,
-         "rev": revision, "sup": superseded, "at": decided_at, "ord": rectification_ordered_at,
-         "b": _j(m)})
+         "rev": revision, "sup": superseded, "at": decided_at, "ord": order.started_at,
+         "ords": order.number, "b": _j(m)})
 
 
 @dataclass(frozen=True)

@@ -174,9 +174,10 @@ async def open_clock(tx: Tx, deps: Deps, spec: NewClock, cause: Envelope) -> Ope
 
 async def restart_clock(tx: Tx, deps: Deps, row: DeadlineRow, spec: NewClock, cause: Envelope,
                         hops: int | None = None) -> Opened:
-    """A new round of an existing deadline (complaint redispatched or reopened): the clock
-    starts again at the new dispatch; earlier cards stay fired for their own round. Announced
-    by the caller, like a new clock (`announce`)."""
+    """A new round of an existing deadline (complaint redispatched or reopened, a requested
+    clock requested again after it ended): the clock starts again at the new start; earlier
+    cards stay fired for their own round (card ids carry the round). Announced by the caller,
+    like a new clock (`announce`)."""
     rule = rule_of(deps, spec.kind)
     state = _fresh_state(spec, rule)
     uow = unit_of_work(tx)

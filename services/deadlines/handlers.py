@@ -98,13 +98,26 @@ async def on_matter_completed(tx: Tx, deps: Deps, p: MatterCompleted, env: Envel
 
 
 async def on_requested(tx: Tx, deps: Deps, p: DeadlineRequested, env: Envelope) -> None:
+    """A new clock; or, for one that has ended (withdrawn, met, missed), a new round of it from
+    `starts_at`: the requester orders again what it withdrew (a 督办 recounted away and back),
+    with a request of a new event id. A redelivered request is dropped by the inbox, and one
+    for a clock still open is refused (`already_scheduled`): one running round per subject."""
     kind = RULE_KIND.get(p.kind, p.kind)
     if kind not in REQUESTABLE:
         raise Rejected(f"deadline kind {p.kind!r} cannot be requested; allowed: "
                        "rectification, appeal_window", code="unknown_kind")
-    opened = await clocks.open_clock(tx, deps, NewClock(
-        kind, p.subject_id, p.unit_id, p.starts_at, limit_days=p.working_days,
-        responsible=Responsible(handler_id=p.person_id)), env)
+    spec = NewClock(kind, p.subject_id, p.unit_id, p.starts_at, limit_days=p.working_days,
+                    responsible=Responsible(handler_id=p.person_id))
+    row = await unit_of_work(tx).get_for_update(spec.deadline_id)
+    if row is None:
+        opened = await clocks.open_clock(tx, deps, spec, env)
+    elif row.status == "open":
+        raise Rejected(f"deadline {row.deadline_id} is already scheduled (round {row.round} is "
+                       "open)", code="already_scheduled")
+    else:
+        log.info("requested deadline starts a new round", deadline_id=row.deadline_id,
+                 previous_status=row.status, round=row.round + 1)
+        opened = await clocks.restart_clock(tx, deps, row, spec, env)
     await clocks.announce(tx, deps, [opened], env)
 
 
@@ -152,6 +165,8 @@ READS: dict[type[EventPayload], Callable[[Any], list[str]]] = {
         p.campaign_id, p.unit_id, p.report_kind))],
     MatterPaused: _matter, MatterResumed: _matter, MatterExtended: _matter,
     MatterCompleted: _matter,
+    # Requested clocks are read too: one that has ended starts a new round (on_requested).
+    DeadlineRequested: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
     DeadlineFulfilled: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
     DeadlineWithdrawn: lambda p: [deadline_id(RULE_KIND.get(p.kind, p.kind), p.subject_id)],
     **COMPLAINT_READS,
@@ -165,7 +180,7 @@ _READS_BY_TYPE = {cls.event_type: reads for cls, reads in READS.items()}
 
 async def prepare_batch(tx: Tx, envelopes: list[Envelope]) -> None:
     """Before a batch's handlers run: read and lock every deadline they will read, at once
-    (see unit_of_work.py). Clocks about to be opened are not read: they are new."""
+    (see unit_of_work.py). Clocks about to be opened by a case are not read: they are new."""
     ids = [did for env in envelopes if (reads := _READS_BY_TYPE.get(env.event_type))
            for did in reads(env.parsed())]
     if ids:

@@ -8,8 +8,8 @@ from .explain import render_explanation
 from .faults import Exemption, Fault, fault_id_for
 from .measures import Appeal, Explanation, FaultRef, LiabilityLink, Measure, measure_id_for
 from .rectification import (
-    RectificationError, check_rectification, first_ordered_at, owes_rectification,
-    withdrawal_reason,
+    RectificationError, RectificationOrder, check_rectification, orders_rectification,
+    owes_rectification, withdrawal_reason,
 )
 from .replay import Decisions, MeasureChange, ReplayError, ScoreChange, WhatIfReport, replay, what_if
 from .rulebook import RuleBook
@@ -24,11 +24,11 @@ __all__ = [
     "Appeal", "AppealError", "AppealRuling", "Decisions", "Deduction", "Exemption",
     "ExemptionReason", "Explanation", "Fault", "FaultKind", "FaultRef", "LeaderLookup",
     "LiabilityLink", "Measure", "MeasureChange", "MeasureStatus", "RectificationError",
-    "ReplayError", "Role", "RuleBook", "RuleBookError", "RuleBookRegistry", "ScoreChange",
-    "Severity", "Share", "UnitScore", "WhatIfReport", "WorkingDaysBetween",
-    "DEFAULT_RULEBOOK_PATH", "apply_appeal", "build_rulebook", "check_rectification", "decide",
-    "derive_severity", "fault_id_for", "file_appeal", "first_ordered_at", "load_rulebook",
-    "measure_id_for", "owes_rectification", "parse_rulebook", "period_of", "render_bulletin",
-    "render_explanation", "replay", "rule_on_appeal", "score_units", "what_if",
-    "withdrawal_reason",
+    "RectificationOrder", "ReplayError", "Role", "RuleBook", "RuleBookError",
+    "RuleBookRegistry", "ScoreChange", "Severity", "Share", "UnitScore", "WhatIfReport",
+    "WorkingDaysBetween", "DEFAULT_RULEBOOK_PATH", "apply_appeal", "build_rulebook",
+    "check_rectification", "decide", "derive_severity", "fault_id_for", "file_appeal",
+    "load_rulebook", "measure_id_for", "orders_rectification", "owes_rectification",
+    "parse_rulebook", "period_of", "render_bulletin", "render_explanation", "replay",
+    "rule_on_appeal", "score_units", "what_if", "withdrawal_reason",
 ]

@@ -1,11 +1,15 @@
 """督办整改: whether a reported rectification closes a measure's clock, and when a measure's
-clock no longer applies. Pure functions over the measure as stored.
+clock is requested, or no longer applies. Pure functions over the measure as stored.
 
 A measure with `rectification_working_days` (督办 in the default rule book; the county may give
 the period to other measures) opens a rectification clock in the deadlines service. It is closed
 by a confirmed rectification, or withdrawn when the measure stops ordering it (revoked or
-reduced on appeal, or no longer decided); otherwise it red-cards into a 执行落实 fault."""
+reduced on appeal, escalated by a recount to a measure without a period, or no longer decided);
+otherwise it red-cards into a 执行落实 fault. A measure withdrawn and later decided a 督办 again
+(a recount undone, e.g. by an exemption) is ordered again: a new round of its clock, started at
+the new order (RectificationOrder)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from .measures import Measure
@@ -24,8 +28,8 @@ def check_rectification(measure: Measure, *, unit_id: str, rectified_at: datetim
                         ordered_at: datetime, rectified_before: datetime | None) -> None:
     """Raise RectificationError unless the report may close the measure's clock.
 
-    ordered_at: when its rectification was first ordered (its clock started), which a later
-    revision of the measure does not move (see first_ordered_at);
+    ordered_at: when the running order started (the current round of its clock), which a later
+    revision that keeps the order does not move (see RectificationOrder);
     rectified_before: when an earlier report was recorded for it, if any."""
     label = f"measure {measure.id} ({measure.name_zh})"
     # The unit first: a report about another unit's measure learns nothing else about it.
@@ -51,18 +55,39 @@ def check_rectification(measure: Measure, *, unit_id: str, rectified_at: datetim
             f"{ordered_at.isoformat()}")
 
 
-def first_ordered_at(ordered_before: datetime | None,
-                     requested_now: datetime | None) -> datetime | None:
-    """When a measure's rectification was first ordered, as a revision of it is saved:
-    `ordered_before` (stored with an earlier revision), else `requested_now` (the time its clock
-    is requested by this revision, None when it is not).
+@dataclass(frozen=True)
+class RectificationOrder:
+    """A measure's order to rectify as its revisions are saved: how many times it was ordered
+    (`number`, 0: never) and when the latest order started (`started_at`): the round of the
+    deadlines service's clock that runs now, or ran last if the order was withdrawn since.
 
-    The first time stays for good, also when a revision withdrew the clock and a later one
-    orders a rectification again: the deadlines service keeps one clock per measure (deadline
-    `rectification:<measure>`; the request's event id is derived from the measure alone), so it
-    drops the second request as a duplicate and its clock still starts at the first order. A
-    report is judged against that clock, not against the latest revision (decided_at)."""
-    return ordered_before if ordered_before is not None else requested_now
+    A report is judged against `started_at`, not against the latest revision (decided_at): a
+    revision that keeps the order (an appeal ruling, a recount to another 督办) keeps the clock
+    running from the order. A withdrawn order that a later revision gives again is a new order:
+    deadlines restarts the measure's clock as a new round from then (the request's event id
+    carries `number`), so the new start is what a report is judged against."""
+
+    number: int = 0
+    started_at: datetime | None = None
+
+    def renewed(self, requested_at: datetime | None) -> "RectificationOrder":
+        """As a revision is saved: a new order when it requests the clock now, else the same."""
+        if requested_at is None:
+            return self
+        return RectificationOrder(self.number + 1, requested_at)
+
+
+def orders_rectification(before: Measure | None, after: Measure, *,
+                         rectified_at: datetime | None = None) -> bool:
+    """Whether deciding `after` requests a rectification clock: it owes a rectification that
+    `before` (the revision in force; None: the measure is new or was no longer decided) did
+    not, and the measure was not reported rectified (`rectified_at`) under an earlier order.
+
+    One confirmed report answers the measure (one per measure: check_rectification refuses a
+    second as `already_rectified`). A measure rectified, then withdrawn by a recount and
+    decided a 督办 again is the same order for the same fault, already carried out: a new
+    clock would red-card a unit with nothing left to do, and no report could close it."""
+    return owes_rectification(after) and not owes_rectification(before) and rectified_at is None
 
 
 def owes_rectification(measure: Measure | None) -> bool:
@@ -81,5 +106,10 @@ def withdrawal_reason(before: Measure | None, after: Measure | None) -> str | No
         return "the measure is no longer decided (its fault was exempted or recounted)"
     if after.status is MeasureStatus.REVOKED:
         return "the measure was revoked on appeal"
-    return (f"the measure was reduced to {after.code} ({after.name_zh}), "
+    # A lower rung: reduced on appeal, or recounted lighter (提醒); a higher one: recounted
+    # heavier (从重, e.g. 效能告诫), which orders no rectification either. Equal rungs, another
+    # measure: only across rule book versions (each ladder numbers its own rungs).
+    moved = ("escalated" if after.rung > before.rung
+             else "reduced" if after.rung < before.rung else "changed")
+    return (f"the measure was {moved} to {after.code} ({after.name_zh}), "
             "which orders no rectification")

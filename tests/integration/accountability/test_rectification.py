@@ -1,7 +1,9 @@
 """督办整改 end to end over the real broker and database: accountability records a confirmed
 rectification and closes the 督办's clock (deadline.fulfilled), refuses reports that do not fit,
-and withdraws the clock of a 督办 revoked, reduced or no longer decided. The deadlines service
-runs beside it and is fed what accountability asks of it, as the topic would in production."""
+withdraws the clock of a 督办 revoked, reduced, escalated or no longer decided, and orders it
+again (a new round of the clock) when a later revision makes it a 督办 again. The deadlines
+service runs beside it and is fed what accountability asks of it, as the topic would in
+production."""
 
 from __future__ import annotations
 
@@ -225,30 +227,101 @@ async def test_a_report_dated_between_the_order_and_a_later_revision_closes_the_
     assert met.payload["late"] is False
 
 
-async def test_a_supervision_withdrawn_and_ordered_again_keeps_its_first_order(svc):
-    """Ordered, withdrawn (a late-recorded earlier fault makes it the third: 效能告诫), ordered
-    again (that fault exempted). The request is the first one again, by id: deadlines drops it
-    and keeps its one clock for the measure, started at the first order. So the first order is
-    what a report is judged by (domain first_ordered_at)."""
+async def escalated_away(svc, dl=None) -> tuple[str, Envelope, Envelope]:
+    """A 督办 ordered (F-11, the unit's second finding), then withdrawn: F-12, inspected before
+    both and recorded on T0 + 3 days, makes it the third, 从重 效能告诫 (no period). Its id,
+    its request and its withdrawal; forwarded to deadlines when given `dl`."""
     await decided(svc, finding(10, "general", at=T0 + DAY), "supervision")
     mid = await decided(svc, finding(11, "general", at=T0 + 2 * DAY), "supervision")
-    [first] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 1,
-                                    where=lambda e: e.payload["subject_id"] == mid)
-    late = env(InspectionFindingRecorded(  # inspected on T0, recorded three days later
+    [req] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 1,
+                                  where=lambda e: e.payload["subject_id"] == mid)
+    if dl is not None:
+        await forward(svc, dl, req)
+        await dl.wait_events("deadline.scheduled", 1, deadline_id=f"rectification:{mid}")
+    late = env(InspectionFindingRecorded(
+        finding_id="F-12", unit_id="WJJ", person_id="p-zhao", area="work_style",
+        issue="absent_from_post", severity="general", inspected_at=T0), "F-12", T0 + 3 * DAY)
+    await svc.publish(svc.topics.inspections, late)
+    [out] = await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1,
+                                  where=lambda e: e.payload["subject_id"] == mid)
+    assert out.payload["reason"] == ("the measure was escalated to admonition (效能告诫), "
+                                     "which orders no rectification")
+    return mid, req, out
+
+
+async def test_a_supervision_withdrawn_and_ordered_again_runs_a_new_round(svc, dl):
+    """Ordered, withdrawn, ordered again (F-12 exempted): the new order is a request of its own
+    (a new event id), deadlines restarts the clock from it, and a report after it closes the
+    new round. One dated before the new order is refused: the first order no longer runs."""
+    mid, first, out = await escalated_away(svc, dl)
+    did = f"rectification:{mid}"
+    await forward(svc, dl, out)
+
+    async def withdrawn():
+        return (await dl.row(did))["status"] == "withdrawn"
+    await wait_for(withdrawn, what=f"{did} withdrawn")
+
+    await revised(svc, mid, 2, "F-12", T0 + 5 * DAY)
+    [_, again] = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 2,
+                                       where=lambda e: e.payload["subject_id"] == mid)
+    assert again.event_id != first.event_id and again.parsed().starts_at == T0 + 5 * DAY
+    await forward(svc, dl, again)
+    [_, scheduled] = await dl.wait_events("deadline.scheduled", 2, deadline_id=did)
+    assert scheduled.parsed().clocks[0].starts_at == T0 + 5 * DAY
+    assert (await dl.row(did))["round"] == 1
+    # Past the first order's due date (18 March), before the new one's (20 March): no card.
+    dl.clock.set(T0 + 17 * DAY)
+    await dl.settle()
+    assert await dl.events("deadline.missed") == []
+
+    # Between the withdrawal and the new order: refused; after it: accepted. Same key, in order.
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 4 * DAY), report(mid, at=T0 + 6 * DAY))
+    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1,
+                                   where=lambda e: e.payload["subject_id"] == mid)
+    assert done.parsed().fulfilled_at == T0 + 6 * DAY
+    [letter] = await wait_for(lambda: _letters(svc, 1), what="the early report refused")
+    assert letter["error_type"] == "rectified_before_order"
+    assert f"was ordered on {(T0 + 5 * DAY).isoformat()}" in letter["error"]
+    [stored] = await svc.query("SELECT rectification_ordered_at, rectification_orders "
+                               "FROM {s}.measures WHERE measure_id = :m", m=uuid.UUID(mid))
+    assert tuple(stored) == (T0 + 5 * DAY, 2)
+
+    # Deadlines applies it to the new round: met, on time; nothing dead-lettered there.
+    await forward(svc, dl, done)
+    [met] = await dl.wait_events("deadline.met", 1, deadline_id=did)
+    assert met.payload["late"] is False
+    assert (await dl.row(did))["status"] == "met"
+    assert await dl.dead.poll() == []
+
+
+async def test_a_supervision_rectified_before_it_was_withdrawn_is_not_ordered_again(svc):
+    """The one report per measure answers a later order of it (domain orders_rectification):
+    ordered, rectified, withdrawn, a 督办 again → no new request (no clock to red-card a unit
+    with nothing left to do), and a second report is refused as before."""
+    await decided(svc, finding(10, "general", at=T0 + DAY), "supervision")
+    mid = await decided(svc, finding(11, "general", at=T0 + 2 * DAY), "supervision")
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 2 * DAY + timedelta(hours=3)))
+    await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1,
+                          where=lambda e: e.payload["subject_id"] == mid)
+    late = env(InspectionFindingRecorded(
         finding_id="F-12", unit_id="WJJ", person_id="p-zhao", area="work_style",
         issue="absent_from_post", severity="general", inspected_at=T0), "F-12", T0 + 3 * DAY)
     await svc.publish(svc.topics.inspections, late)
     await svc.wait_events(svc.topics.deadline_requests, "deadline.withdrawn", 1,
                           where=lambda e: e.payload["subject_id"] == mid)
     await revised(svc, mid, 2, "F-12", T0 + 5 * DAY)
-    again = await svc.wait_events(svc.topics.deadline_requests, "deadline.requested", 2,
-                                  where=lambda e: e.payload["subject_id"] == mid)
-    assert {e.event_id for e in again} == {first.event_id}
 
-    await svc.publish(svc.topics.office, report(mid, at=T0 + 4 * DAY))  # before the second order
-    [done] = await svc.wait_events(svc.topics.deadline_requests, "deadline.fulfilled", 1,
-                                   where=lambda e: e.payload["subject_id"] == mid)
-    assert done.parsed().fulfilled_at == T0 + 4 * DAY
+    # Whatever that revision emitted has reached the topic once the outbox is empty.
+    async def outbox_empty():
+        return (await svc.query("SELECT count(*) FROM {s}.outbox"))[0][0] == 0
+    await wait_for(outbox_empty, what="outbox drained")
+    await (await svc.reader(svc.topics.deadline_requests)).read_to_end()
+    assert len(await requests(svc, "deadline.requested", mid)) == 1
+
+    await svc.publish(svc.topics.office, report(mid, at=T0 + 6 * DAY))
+    [letter] = await wait_for(lambda: _letters(svc, 1), what="the second report refused")
+    assert letter["error_type"] == "already_rectified"
+    assert len(await rectified(svc)) == 1
 
 
 async def test_an_exempted_fault_withdraws_the_clock_of_its_supervision(svc):
