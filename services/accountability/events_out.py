@@ -42,7 +42,8 @@ def measure_decided(m: Measure, *, revision: int, superseded: bool, decided_at: 
         rulebook_version=e.rulebook_version, points=m.points, aggravated=e.aggravated,
         rectification_working_days=m.rectification_working_days,
         explanation=render_explanation(m), decided_at=decided_at, status=m.status.value,
-        revision=revision, superseded=superseded)
+        revision=revision, superseded=superseded,
+        appeal_ruling=m.appeal.ruling.value if m.appeal and m.appeal.ruling else None)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause, event_id=_id("measure", m.id, revision))
 

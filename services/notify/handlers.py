@@ -26,6 +26,7 @@ from .wiring import Deps
 
 log = get_logger(__name__)
 CONCLUDED, RULED = ComplaintConcluded.event_type, AppealRuled.event_type
+DECIDED = MeasureDecided.event_type
 
 
 def make_prepare(roster: RosterCache) -> Prepare:
@@ -36,7 +37,8 @@ def make_prepare(roster: RosterCache) -> Prepare:
         d = await Directory.of(tx, roster)
         await d.prefetch(
             [e.payload["complaint_id"] for e in envs if e.event_type == CONCLUDED],
-            [e.payload["measure_id"] for e in envs if e.event_type == RULED])
+            [e.payload["measure_id"] for e in envs if e.event_type == RULED
+             or (e.event_type == DECIDED and e.payload.get("revision", 0) > 0)])
     return prepare
 
 
@@ -84,17 +86,25 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
                     by_role[Role.UNIT_LEADER] = r.holders(f.unit_id, "leader", today)
                 requests.append(planning.deadline_notice(ev, r.unit_name(f.unit_id), by_role))
             case MeasureDecided():
+                # What notify last recorded, read before this revision replaces it (a first
+                # decision has nothing before it: no look-up).
+                previous = await d.measure_code(ev.measure_id) if ev.revision > 0 else None
                 d.save_measure(ev.measure_id, ev.measure, ev.revision)
-                if ev.revision > 0 or ev.superseded or ev.status != "in_force":
-                    # Revisions re-state a measure already notified (freeze, recount); a
-                    # withdrawal notice needs its own wording: not sent yet (see issue notes).
-                    log.info("measure revision not notified", measure_id=ev.measure_id,
-                             revision=ev.revision, status=ev.status, superseded=ev.superseded)
+                change = planning.measure_change(ev, previous)
+                if change is None:
+                    log.info("measure revision announced otherwise", measure_id=ev.measure_id,
+                             revision=ev.revision, status=ev.status, superseded=ev.superseded,
+                             appeal_ruling=ev.appeal_ruling)
                 else:
                     by_role = {Role.UNIT_LIAISON: r.holders(ev.unit_id, "liaison", today),
                                Role.UNIT_LEADER: r.holders(ev.unit_id, "leader", today)}
-                    requests.append(planning.measure_notice(
-                        ev, r.unit_name(ev.unit_id), r.person(ev.person_id), by_role))
+                    args = (ev, r.unit_name(ev.unit_id), r.person(ev.person_id), by_role)
+                    requests.append(
+                        planning.withdrawal_notice(*args)
+                        if change is planning.MeasureChange.WITHDRAWN else
+                        planning.measure_notice(
+                            *args, revised=change is planning.MeasureChange.REVISED,
+                            previous_code=previous))
             case AppealRuled():
                 code = await d.measure_code(ev.measure_id)
                 if code is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
 
@@ -26,6 +27,7 @@ from .messages.contexts import (
     DeadlineWarningContext,
     MeasureDecidedContext,
     MeasureKind,
+    MeasureWithdrawnContext,
     MonthlyBulletinContext,
     NoticeKind,
 )
@@ -102,18 +104,54 @@ def deadline_notice(ev: DeadlineWarned | DeadlineMissed, unit_name: str,
     return NoticeRequest(kind, d.unit_id, addressees, absent)
 
 
-def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
-                   by_role: Mapping[Role, Sequence[Person]]) -> NoticeRequest:
-    """by_role holds the unit's liaison and leader; `concerned` is the person the measure names
-    (None for a measure on the unit itself, which its liaison receives)."""
-    measure = measure_kind(ev.measure)
-    kind = notice_kind_for_measure(measure)
+class MeasureChange(StrEnum):
+    """What a measure.decided tells the people concerned."""
+
+    DECIDED = "decided"  # a first decision
+    REVISED = "revised"  # a decision already announced, now changed (count, exemption, re-order)
+    WITHDRAWN = "withdrawn"  # no longer applies (superseded)
+
+
+def measure_change(ev: MeasureDecided, previous_code: str | None) -> MeasureChange | None:
+    """Pure. `previous_code`: the ladder code notify last recorded for the measure (None: never
+    seen). None means nobody is told here: a freeze is the appellant's own act, and what an
+    appeal ruling changes (revoked, or reduced to a lower rung) appeal.ruled announces."""
+    if ev.status == "revoked":
+        return None
+    if ev.superseded:
+        # Only what was announced can be withdrawn.
+        return MeasureChange.WITHDRAWN if previous_code is not None else None
+    if ev.status != "in_force":
+        return None
+    if ev.revision == 0 and previous_code is None:
+        return MeasureChange.DECIDED
+    if ev.appeal_ruling == "reduced" and previous_code != ev.measure:
+        return None
+    return MeasureChange.REVISED
+
+
+def _concerned(ev: MeasureDecided, unit_name: str, concerned: Person | None,
+               by_role: Mapping[Role, Sequence[Person]]) -> tuple[dict, str]:
+    """The roles of a measure's notice, with the person concerned: the person the measure names,
+    or for a measure on the unit itself its liaison; and the name the notice gives them."""
     people = dict(by_role)
     if concerned is not None:
         people[Role.PERSON_CONCERNED] = [concerned]
     elif ev.person_id is None:
         people[Role.PERSON_CONCERNED] = list(by_role.get(Role.UNIT_LIAISON, []))
-    person_name = concerned.name if concerned else unit_name
+    return people, concerned.name if concerned else unit_name
+
+
+def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
+                   by_role: Mapping[Role, Sequence[Person]], *, revised: bool = False,
+                   previous_code: str | None = None) -> NoticeRequest:
+    """by_role holds the unit's liaison and leader; `concerned` is the person the measure names
+    (None for a measure on the unit itself, which its liaison receives). `revised`: the measure
+    was announced before and changed (previous_code: what it was, if notify knows)."""
+    measure = measure_kind(ev.measure)
+    kind = notice_kind_for_measure(measure)
+    people, person_name = _concerned(ev, unit_name, concerned, by_role)
+    previous = measure_kind(previous_code) if revised and previous_code else None
 
     def make(p: Person) -> MeasureDecidedContext:
         return MeasureDecidedContext(
@@ -121,10 +159,29 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
             reason=ev.explanation, decision_ref=ev.measure_id, decided_at=ev.decided_at,
             rule_id=ev.rule_id, rule_version=ev.rulebook_version,
             rectification_working_days=ev.rectification_working_days,
-            score_deduction=round(ev.points) if ev.points > 0 else None)
+            score_deduction=round(ev.points) if ev.points > 0 else None,
+            revised=revised, previous_measure=previous)
 
     return NoticeRequest(kind, ev.unit_id,
                          tuple(Addressee(r, p, make(p)) for r, p in _people(people)))
+
+
+def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
+                      by_role: Mapping[Role, Sequence[Person]]) -> NoticeRequest:
+    """措施撤销 for a superseded measure: to the person concerned and the unit leader, and to the
+    liaison where the unit itself was told (a 督办 to rectify, or a measure on the unit)."""
+    measure = measure_kind(ev.measure)
+    people, person_name = _concerned(ev, unit_name, concerned, by_role)
+    liaison_told = measure is MeasureKind.SUPERVISION or ev.person_id is None
+    if not liaison_told:
+        people.pop(Role.UNIT_LIAISON, None)
+    make = lambda p: MeasureWithdrawnContext(  # noqa: E731
+        recipient_name=p.name, unit_name=unit_name, person_name=person_name, measure=measure,
+        decision_ref=ev.measure_id, withdrawn_at=ev.decided_at,
+        score_restored=round(ev.points) if ev.points > 0 else None)
+    return NoticeRequest(NoticeKind.MEASURE_WITHDRAWN, ev.unit_id,
+                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)),
+                         frozenset() if liaison_told else frozenset({Role.UNIT_LIAISON}))
 
 
 def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,

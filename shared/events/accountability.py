@@ -49,6 +49,10 @@ class MeasureDecided(EventPayload):
     superseded: bool = Field(
         False, description="True: the measure no longer applies (its fault was exempted or the "
                            "count it rested on changed); notify it as withdrawn")
+    appeal_ruling: str | None = Field(
+        None, description="The ruling on this measure's appeal once ruled (upheld | reduced | "
+                          "revoked): a revision that a 'reduced' ruling made is announced to the "
+                          "appellant by appeal.ruled")
 
 
 @event("appeal.ruled")

@@ -17,6 +17,18 @@ from tests.reliability.report import Tally
 NOTIFIED = {"complaint.filed", "complaint.concluded", "deadline.warned", "deadline.missed"}
 
 
+def notified(env: Envelope) -> bool:
+    """Whether notify must have planned notices for this event. measure.decided: a decision, a
+    change or a withdrawal is told; a freeze, a revocation and a reduction on appeal are the
+    appellant's own act or appeal.ruled's to tell."""
+    if env.event_type != "measure.decided":
+        return env.event_type in NOTIFIED
+    p = env.payload
+    if p.get("superseded"):
+        return p.get("status") != "revoked"
+    return p.get("status") == "in_force" and p.get("appeal_ruling") != "reduced"
+
+
 async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelope],
                        now) -> None:
     """A row whose red card fired has exactly one red card on the topic, and the reverse; an
@@ -97,7 +109,7 @@ async def check_notify(data: RunData, tally: Tally, outbox_dir: Path,
     tally.count("notify.notices", len(notices))
     by_source = Counter(r["source_event_id"] for r in notices)
     for env in sources:
-        if env.event_type in NOTIFIED and by_source[env.event_id] == 0:
+        if notified(env) and by_source[env.event_id] == 0:
             tally.flag("lost", "notify.notice_for_event", f"{env.event_type} {env.event_id}")
     files = Counter(p.stem for p in outbox_dir.glob("*/*/*") if not p.name.startswith(".tmp"))
     for r in notices:

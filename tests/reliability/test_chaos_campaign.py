@@ -96,7 +96,8 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
         deadline_events = check_deadlines(data, tally)
         await check_timers(data, tally, deadline_events, slow.now())
         await check_accountability(data, tally, deadline_events)
-        sources = [e for t in ("xn.complaints", "xn.deadlines") for _, e in envelopes(data, t, tally)]
+        sources = [e for t in ("xn.complaints", "xn.deadlines", "xn.accountability")
+                   for _, e in envelopes(data, t, tally)]
         await check_notify(data, tally, outbox, sources)
         check_dead_letters(data, tally)
         tally.notes.update({

@@ -18,6 +18,7 @@ class NoticeKind(StrEnum):
     DEADLINE_MISSED = "deadline_missed"  # 红牌
     MEASURE_DECIDED = "measure_decided"  # 提醒 / 效能告诫 / 通报批评 / 诫勉谈话 / 处分移送
     SUPERVISION_ORDERED = "supervision_ordered"  # 督办, with a rectification deadline
+    MEASURE_WITHDRAWN = "measure_withdrawn"  # 措施撤销: its fault exempted or recounted
     COMPLAINT_ACKNOWLEDGED = "complaint_acknowledged"
     COMPLAINT_RESULT = "complaint_result"
     APPEAL_OUTCOME = "appeal_outcome"
@@ -90,6 +91,10 @@ class MeasureDecidedContext(_Context):
     rectification_working_days: int | None = Field(default=None, ge=1, description="整改时限（工作日）")
     score_deduction: int | None = Field(default=None, ge=0, description="扣减效能考评分")
     appeal_deadline: AwareDatetime | None = Field(default=None, description="申诉截止时间")
+    # A revision of a measure already notified (a late-recorded earlier fault changed the count,
+    # an exemption, a re-order): the notice says it replaces the earlier one.
+    revised: bool = Field(default=False, description="变更后的决定")
+    previous_measure: MeasureKind | None = Field(default=None, description="变更前的措施")
 
     @model_validator(mode="after")
     def _supervision_needs_deadline(self) -> MeasureDecidedContext:
@@ -97,6 +102,27 @@ class MeasureDecidedContext(_Context):
                 and self.rectification_working_days is None):
             raise ValueError("督办 needs a rectification_deadline or rectification_working_days")
         return self
+
+    @property
+    def measure_label(self) -> str:
+        return MEASURE_LABELS[self.measure]
+
+    @property
+    def previous_measure_label(self) -> str:
+        return MEASURE_LABELS[self.previous_measure] if self.previous_measure else ""
+
+
+class MeasureWithdrawnContext(_Context):
+    """A measure that no longer applies: the fault it rested on was exempted, or the count of
+    repeat faults it followed from changed (measure.decided with superseded=true)."""
+
+    recipient_name: str
+    unit_name: str
+    person_name: str = Field(description="被追责人（或单位）")
+    measure: MeasureKind = Field(description="撤销的措施")
+    decision_ref: str = Field(description="原决定文号")
+    withdrawn_at: AwareDatetime
+    score_restored: int | None = Field(default=None, ge=0, description="恢复的考评分")
 
     @property
     def measure_label(self) -> str:
@@ -186,6 +212,7 @@ CONTEXT_MODELS: dict[NoticeKind, type[_Context]] = {
     NoticeKind.DEADLINE_MISSED: DeadlineMissedContext,
     NoticeKind.MEASURE_DECIDED: MeasureDecidedContext,
     NoticeKind.SUPERVISION_ORDERED: MeasureDecidedContext,
+    NoticeKind.MEASURE_WITHDRAWN: MeasureWithdrawnContext,
     NoticeKind.COMPLAINT_ACKNOWLEDGED: ComplaintAcknowledgedContext,
     NoticeKind.COMPLAINT_RESULT: ComplaintResultContext,
     NoticeKind.APPEAL_OUTCOME: AppealOutcomeContext,
@@ -204,6 +231,7 @@ __all__ = [
     "DeadlineWarningContext",
     "MeasureDecidedContext",
     "MeasureKind",
+    "MeasureWithdrawnContext",
     "MonthlyBulletinContext",
     "NoticeKind",
 ]

@@ -64,6 +64,29 @@ async def test_appeal_freezes_then_revoked_restores_score_and_is_announced(svc):
     assert (await run_cli(svc, "replay"))[0] == 0
 
 
+async def test_a_reduction_on_appeal_is_marked_as_the_rulings_doing(svc):
+    """The revision a 'reduced' ruling makes carries the ruling, so notify leaves telling the
+    appellant to appeal.ruled instead of announcing the change twice."""
+    await svc.publish(svc.topics.inspections, finding(1))
+    [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1)
+    mid = m.payload["measure_id"]
+    assert m.payload["appeal_ruling"] is None
+    await svc.publish(svc.topics.office, env(AppealLodged(
+        appeal_id="A-1", measure_id=mid, person_id="p-zhao", lodged_at=T0 + 3 * DAY,
+        grounds="情节较轻"), mid, T0 + 3 * DAY, unit_id="WJJ"))
+    await wait_for(lambda: _status(svc, mid, "frozen"), what="measure frozen")
+    await svc.publish(svc.topics.office, env(AppealDecided(
+        appeal_id="A-1", measure_id=mid, decision="reduced", reduced_to="admonition",
+        decided_at=T0 + 8 * DAY, decided_by="county-office", reasoning="情节较轻"), mid,
+        T0 + 8 * DAY, unit_id="WJJ"))
+    await svc.wait_events(svc.topics.accountability, "appeal.ruled", 1)
+    [revised] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1,
+                                      where=lambda e: e.payload["revision"] > 0)
+    assert revised.payload["measure"] == "admonition"
+    assert revised.payload["appeal_ruling"] == "reduced"
+    assert revised.payload["status"] == "in_force" and not revised.payload["superseded"]
+
+
 async def test_late_appeal_and_unknown_measure_are_dead_lettered(svc):
     await svc.publish(svc.topics.inspections, finding(2, severity="general"))
     [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1)

@@ -58,14 +58,15 @@ def missed(subject_id: str = "M-001", **kw) -> Envelope:
 
 
 def measure(measure_id: str, code: str, name: str, person_id: str | None,
-            working_days: int | None = None) -> Envelope:
+            working_days: int | None = None, **revision) -> Envelope:
+    """revision: MeasureDecided's revision fields (revision, superseded, status, appeal_ruling)."""
     return wrap(MeasureDecided(
         measure_id=measure_id, measure=code, measure_name=name, unit_id="JYJ",
         person_id=person_id, role="handler" if person_id else None, fault_ids=["F-1"],
         rule_id="R-DEADLINE-01", rulebook_version="2026.1", points=3,
         rectification_working_days=working_days,
-        explanation="办件M-001超过承诺时限3个工作日未办结", decided_at=WHEN), measure_id,
-        producer="accountability", unit_id="JYJ")
+        explanation="办件M-001超过承诺时限3个工作日未办结", decided_at=WHEN, **revision),
+        measure_id, producer="accountability", unit_id="JYJ")
 
 
 def appeal(measure_id: str, person_id: str = "H1") -> Envelope:

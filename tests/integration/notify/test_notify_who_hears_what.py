@@ -67,3 +67,46 @@ async def test_each_event_kind_reaches_its_recipients(notify):
     # One correlation id from the complaint's filing to the SMS that tells the result.
     assert {e.correlation_id for e in result} == {filed.correlation_id}
     assert await h.scalar("SELECT count(*) FROM {s}.attempts") == 23
+
+
+async def test_revisions_are_told_as_changes_and_withdrawals(notify):
+    """A measure changed after it was announced (a late-recorded earlier fault recounted it) is
+    announced again as a change; one withdrawn (its fault exempted) is announced as withdrawn;
+    what an appeal ruling changed is left to appeal.ruled, and a freeze to the appellant."""
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    first = ev.measure("MS-1", "reminder", "提醒", "H1")
+    recounted = ev.measure("MS-1", "admonition", "效能告诫", "H1", revision=1)
+    exempted = ev.measure("MS-1", "admonition", "效能告诫", "H1", revision=2, superseded=True)
+    order_gone = ev.measure("MS-2", "supervision", "督办", None, working_days=10, revision=1,
+                            superseded=True)
+    await h.publish(h.topics.accountability, first, recounted, exempted,
+                    ev.measure("MS-2", "supervision", "督办", None, working_days=10), order_gone,
+                    ev.measure("MS-3", "public_criticism", "通报批评", "H1"),
+                    ev.measure("MS-3", "public_criticism", "通报批评", "H1", revision=1,
+                               status="frozen"),
+                    ev.measure("MS-3", "admonition", "效能告诫", "H1", revision=2,
+                               appeal_ruling="reduced"))
+    await h.wait_inbox(15)
+    rows = await h.rows("SELECT kind, recipient_id, channel, status, body_text, source_event_id "
+                        "FROM {s}.notices")
+    sms = Counter((k, r) for k, r, c, *_ in rows if c == "sms")
+    assert sms == {
+        ("measure_decided", "H1"): 3, ("measure_decided", "D1"): 3,    # MS-1 twice, MS-3 once
+        ("supervision_ordered", "L1"): 1, ("supervision_ordered", "D1"): 1,
+        ("measure_withdrawn", "H1"): 1, ("measure_withdrawn", "D1"): 2,
+        ("measure_withdrawn", "L1"): 1,                             # the unit was told to rectify
+    }, sms
+    assert Counter(c for _, _, c, *_ in rows) == {"sms": 12, "email": 12}
+    assert {s for _, _, _, s, *_ in rows} == {"pending"}
+    text = {(e, r): t for _, r, c, _, t, e in rows if c == "sms"}
+    assert "给予提醒" in text[first.event_id, "H1"] and "变更" not in text[first.event_id, "H1"]
+    assert "变更原提醒决定，改为对韩承办给予效能告诫" in text[recounted.event_id, "H1"]
+    assert "效能告诫决定（MS-1）经重新核定已撤销" in text[exempted.event_id, "D1"]
+    assert "督办决定（MS-2）经重新核定已撤销" in text[order_gone.event_id, "L1"]
+    # Sent as any notice is.
+    assert await h.drain(h.sender("s1")) == 24
+    assert len(h.stub.requests) == 12 and len(h.smtp.received) == 12
+    subjects = {str(m["Subject"]) for m in h.smtp.received}
+    assert "关于撤销对韩承办效能告诫决定的通知（原MS-1）" in subjects, subjects

@@ -15,6 +15,7 @@ from services.notify.messages import (
     DeadlineWarningContext,
     MeasureDecidedContext,
     MeasureKind,
+    MeasureWithdrawnContext,
     MonthlyBulletinContext,
     NoticeKind,
 )
@@ -207,4 +208,30 @@ SAMPLES.update({
             published_at=at(6, 2, 9, 0),
             text="五月份全县效能建设总体平稳。\n县市场监督管理局1人受到通报批评。"),
     ),
+})
+
+# Revisions as notify sends them: a measure changed after it was announced (a late-recorded
+# earlier fault changed the repeat count), and one withdrawn (its fault exempted).
+SAMPLES.update({
+    "measure_admonition_revised": (
+        NoticeKind.MEASURE_DECIDED,
+        _measure(MeasureKind.ADMONITION, revised=True, previous_measure=MeasureKind.REMINDER,
+                 appeal_deadline=None)),
+    "supervision_ordered_revised": (
+        NoticeKind.SUPERVISION_ORDERED,
+        _supervision.model_copy(update={
+            "rectification_deadline": None, "rectification_working_days": 10, "revised": True,
+            "previous_measure": MeasureKind.ADMONITION})),
+    "measure_withdrawn": (
+        NoticeKind.MEASURE_WITHDRAWN,
+        MeasureWithdrawnContext(
+            recipient_name="李明", unit_name="县市场监督管理局", person_name="王强",
+            measure=MeasureKind.ADMONITION, decision_ref="县效能〔2026〕12号",
+            withdrawn_at=at(6, 8, 15, 0), score_restored=3)),
+    "measure_withdrawn_supervision": (
+        NoticeKind.MEASURE_WITHDRAWN,
+        MeasureWithdrawnContext(
+            recipient_name="李明", unit_name="县市场监督管理局", person_name="县市场监督管理局",
+            measure=MeasureKind.SUPERVISION, decision_ref="县效能〔2026〕13号",
+            withdrawn_at=at(6, 8, 15, 0))),
 })

@@ -11,7 +11,10 @@ from services.notify.channels import DeliveryOutcome
 from services.notify.delivery import RetryPolicy, decide
 from services.notify.directory import Person
 from services.notify.messages import MeasureKind, NoticeKind
-from services.notify.planning import deadline_notice, measure_kind, measure_notice
+from services.notify.planning import (
+    MeasureChange, deadline_notice, measure_change, measure_kind, measure_notice,
+    withdrawal_notice,
+)
 from services.notify.routing import QuietHours, Role
 from shared.messaging.errors import Rejected
 from tests.integration.notify import events as ev
@@ -65,3 +68,58 @@ def test_a_unit_measure_goes_to_its_liaison_and_a_supervision_order_states_its_d
     assert [a.person.person_id for a in concerned] == ["L1"]
     assert concerned[0].context.rectification_working_days == 10
     assert concerned[0].context.person_name == "县教育局"
+
+
+def _decided(code: str = "admonition", person_id: str | None = "H1", **revision):
+    return ev.measure("MS-1", code, "效能告诫", person_id, **revision).parsed()
+
+
+@pytest.mark.parametrize(("revision", "previous", "expected"), [
+    ({}, None, MeasureChange.DECIDED),
+    ({"revision": 1}, "reminder", MeasureChange.REVISED),         # recount: 提醒 → 效能告诫
+    ({"revision": 1}, "admonition", MeasureChange.REVISED),       # same rung, points or 从重
+    ({"revision": 2}, None, MeasureChange.REVISED),               # never seen: told as changed
+    ({"revision": 1, "superseded": True}, "admonition", MeasureChange.WITHDRAWN),
+    ({"revision": 1, "superseded": True}, None, None),            # never announced here
+    ({"revision": 1, "status": "frozen"}, "reminder", None),      # the appellant's own act
+    ({"revision": 1, "status": "revoked"}, "admonition", None),   # appeal.ruled announces it
+    ({"revision": 2, "status": "revoked", "superseded": True}, "admonition", None),
+    ({"revision": 1, "appeal_ruling": "reduced"}, "public_criticism", None),  # appeal.ruled
+    # A later recount of a measure once reduced on appeal is news again.
+    ({"revision": 2, "appeal_ruling": "reduced"}, "admonition", MeasureChange.REVISED),
+    ({"revision": 1, "appeal_ruling": "upheld"}, "reminder", MeasureChange.REVISED),
+])
+def test_which_revisions_are_told_and_how(revision, previous, expected) -> None:
+    assert measure_change(_decided(**revision), previous) is expected
+
+
+def test_a_revised_measure_says_what_it_replaces() -> None:
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    req = measure_notice(_decided(revision=1), "县教育局", handler, {}, revised=True,
+                         previous_code="reminder")
+    ctx = req.addressees[0].context
+    assert req.kind is NoticeKind.MEASURE_DECIDED
+    assert ctx.revised and ctx.previous_measure is MeasureKind.REMINDER
+    first = measure_notice(_decided(), "县教育局", handler, {}).addressees[0].context
+    assert not first.revised and first.previous_measure is None
+
+
+def test_a_withdrawn_measure_reaches_the_liaison_only_where_the_unit_was_told() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    leader = Person("D1", "邓局长", "JYJ", "13800000003")
+    roles = {Role.UNIT_LIAISON: [liaison], Role.UNIT_LEADER: [leader]}
+    gone = _decided(revision=1, superseded=True)
+    req = withdrawal_notice(gone, "县教育局", handler, roles)
+    assert req.kind is NoticeKind.MEASURE_WITHDRAWN
+    assert {(a.role, a.person.person_id) for a in req.addressees} == {
+        (Role.PERSON_CONCERNED, "H1"), (Role.UNIT_LEADER, "D1")}
+    assert req.not_applicable == {Role.UNIT_LIAISON}  # not a missing contact: not told before
+    assert req.addressees[0].context.score_restored == 3
+    order = ev.measure("MS-2", "supervision", "督办", None, working_days=10, revision=1,
+                       superseded=True).parsed()
+    req = withdrawal_notice(order, "县教育局", None, roles)
+    assert {(a.role, a.person.person_id) for a in req.addressees} == {
+        (Role.UNIT_LIAISON, "L1"), (Role.PERSON_CONCERNED, "L1"), (Role.UNIT_LEADER, "D1")}
+    assert not req.not_applicable
+    assert req.addressees[0].context.measure is MeasureKind.SUPERVISION
