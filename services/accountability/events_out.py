@@ -101,7 +101,8 @@ def appeal_ruled(appeal_id: str, m: Measure, decision: str, new_measure: str | N
                  cause: Envelope) -> Envelope:
     p = AppealRuled(appeal_id=appeal_id, measure_id=str(m.id), person_id=m.person_id,
                     unit_id=m.unit_id, decision=decision, new_measure=new_measure,
-                    ruled_at=cause.occurred_at)
+                    ruled_at=cause.occurred_at,
+                    original_measure=m.appeal.original_measure if m.appeal else None)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause, event_id=_id("appeal", appeal_id))
 

@@ -21,6 +21,7 @@ from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegister
 from shared.messaging.pipeline import Tx
 
 from . import store
+from .planning import KnownMeasure
 from .roster import Person, Roster, RosterCache, Unit
 from .staging import Staged
 from .store import sql
@@ -42,9 +43,9 @@ UPSERT_APPOINTMENT = (
 ROSTER_CHANGED = "UPDATE {s}.roster_version SET token = :t"
 INSERT_COMPLAINT = ("INSERT INTO {s}.complaints (complaint_id, name, phone, email, routed_to) "
                     "VALUES (:c, :n, :ph, :em, :r) ON CONFLICT (complaint_id) DO NOTHING")
-UPSERT_MEASURE = ("INSERT INTO {s}.measures (measure_id, measure, revision) VALUES (:m, :c, :r) "
-                  "ON CONFLICT (measure_id) DO UPDATE SET measure = :c, revision = :r "
-                  "WHERE {s}.measures.revision < :r")
+UPSERT_MEASURE = ("INSERT INTO {s}.measures (measure_id, measure, revision, superseded) "
+                  "VALUES (:m, :c, :r, :x) ON CONFLICT (measure_id) DO UPDATE SET measure = :c, "
+                  "revision = :r, superseded = :x WHERE {s}.measures.revision < :r")
 
 
 class Directory:
@@ -57,10 +58,10 @@ class Directory:
         self._notices: list[store.NewNotice] = []  # for the delivery log, in one statement
         self._roster_written = False
         self._complaints: dict[str, tuple[Person, str]] = {}  # staged in this transaction
-        self._measures: dict[str, tuple[str, int]] = {}  # staged: measure id → (code, revision)
+        self._measures: dict[str, KnownMeasure] = {}  # staged in this transaction
         # Read ahead for the batch (prefetch): id → the stored row, None if there is none.
         self._stored_complaints: dict[str, tuple[Person, str] | None] = {}
-        self._stored_measures: dict[str, tuple[str, int] | None] = {}
+        self._stored_measures: dict[str, KnownMeasure | None] = {}
 
     @classmethod
     async def of(cls, tx: Tx, cache: RosterCache) -> Directory:
@@ -92,11 +93,12 @@ class Directory:
                     _complainant(r.complaint_id, r.name, r.phone, r.email), r.routed_to)
         if measure_ids:
             rows = await self._tx.session.execute(self._sql(
-                "SELECT measure_id, measure, revision FROM {s}.measures "
+                "SELECT measure_id, measure, revision, superseded FROM {s}.measures "
                 "WHERE measure_id = ANY(:ids)"), {"ids": measure_ids})
             self._stored_measures = dict.fromkeys(measure_ids)
             for r in rows:
-                self._stored_measures[r.measure_id] = (r.measure, r.revision)
+                self._stored_measures[r.measure_id] = KnownMeasure(r.measure, r.revision,
+                                                                   r.superseded)
 
     def _stage(self, template: str, **params) -> None:
         self._staged.add(self._sql(template), params)
@@ -153,23 +155,29 @@ class Directory:
         return self._stored_complaints[complaint_id] or self._complaints.get(complaint_id)
 
     # --- measures -----------------------------------------------------------------------
-    def save_measure(self, measure_id: str, measure: str, revision: int) -> None:
-        self._stage(UPSERT_MEASURE, m=measure_id, c=measure, r=revision)
+    def save_measure(self, measure_id: str, measure: str, revision: int,
+                     superseded: bool = False) -> None:
+        self._stage(UPSERT_MEASURE, m=measure_id, c=measure, r=revision, x=superseded)
         known = self._measures.get(measure_id)
-        if known is None or known[1] < revision:
-            self._measures[measure_id] = (measure, revision)
+        if known is None or known.revision < revision:
+            self._measures[measure_id] = KnownMeasure(measure, revision, superseded)
 
-    async def measure_code(self, measure_id: str) -> str | None:
+    async def measure(self, measure_id: str) -> KnownMeasure | None:
+        """The measure as last recorded, this transaction's writes included."""
         if measure_id not in self._stored_measures:
             row = (await self._tx.session.execute(self._sql(
-                "SELECT measure, revision FROM {s}.measures WHERE measure_id = :m"),
+                "SELECT measure, revision, superseded FROM {s}.measures WHERE measure_id = :m"),
                 {"m": measure_id})).first()
-            self._stored_measures[measure_id] = None if row is None else (row.measure,
-                                                                          row.revision)
+            self._stored_measures[measure_id] = None if row is None else KnownMeasure(
+                row.measure, row.revision, row.superseded)
         stored, staged = self._stored_measures[measure_id], self._measures.get(measure_id)
-        if staged is not None and (stored is None or stored[1] < staged[1]):
-            return staged[0]  # the staged upsert will win, as it would have in order
-        return stored[0] if stored else None
+        if staged is not None and (stored is None or stored.revision < staged.revision):
+            return staged  # the staged upsert will win, as it would have in order
+        return stored
+
+    async def measure_code(self, measure_id: str) -> str | None:
+        known = await self.measure(measure_id)
+        return known.code if known else None
 
     # --- the delivery log ---------------------------------------------------------------
     def add_notice(self, row: store.NewNotice) -> None:

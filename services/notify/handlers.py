@@ -88,8 +88,8 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
             case MeasureDecided():
                 # What notify last recorded, read before this revision replaces it (a first
                 # decision has nothing before it: no look-up).
-                previous = await d.measure_code(ev.measure_id) if ev.revision > 0 else None
-                d.save_measure(ev.measure_id, ev.measure, ev.revision)
+                previous = await d.measure(ev.measure_id) if ev.revision > 0 else None
+                d.save_measure(ev.measure_id, ev.measure, ev.revision, ev.superseded)
                 change = planning.measure_change(ev, previous)
                 if change is None:
                     log.info("measure revision announced otherwise", measure_id=ev.measure_id,
@@ -104,9 +104,11 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
                         if change is planning.MeasureChange.WITHDRAWN else
                         planning.measure_notice(
                             *args, revised=change is planning.MeasureChange.REVISED,
-                            previous_code=previous))
+                            previous_code=previous.code if previous else None))
             case AppealRuled():
-                code = await d.measure_code(ev.measure_id)
+                # The code appealed against: a reduction's revision came just before this event
+                # and is already recorded; events from before the field was added lack it.
+                code = ev.original_measure or await d.measure_code(ev.measure_id)
                 if code is None:
                     raise Rejected(f"appeal ruled on measure {ev.measure_id} never decided here")
                 appellant = (_one(r.person(ev.person_id)) if ev.person_id

@@ -104,6 +104,15 @@ def deadline_notice(ev: DeadlineWarned | DeadlineMissed, unit_name: str,
     return NoticeRequest(kind, d.unit_id, addressees, absent)
 
 
+@dataclass(frozen=True)
+class KnownMeasure:
+    """A measure as notify last recorded it (directory.py keeps them)."""
+
+    code: str
+    revision: int
+    superseded: bool
+
+
 class MeasureChange(StrEnum):
     """What a measure.decided tells the people concerned."""
 
@@ -112,20 +121,24 @@ class MeasureChange(StrEnum):
     WITHDRAWN = "withdrawn"  # no longer applies (superseded)
 
 
-def measure_change(ev: MeasureDecided, previous_code: str | None) -> MeasureChange | None:
-    """Pure. `previous_code`: the ladder code notify last recorded for the measure (None: never
-    seen). None means nobody is told here: a freeze is the appellant's own act, and what an
-    appeal ruling changes (revoked, or reduced to a lower rung) appeal.ruled announces."""
+def measure_change(ev: MeasureDecided, previous: KnownMeasure | None) -> MeasureChange | None:
+    """Pure. `previous`: the measure as notify last recorded it (None: never seen). Accountability
+    publishes a measure only when what its recipients were told changes (code, points, rule,
+    从重) or it is withdrawn; a freeze or a ruling alone publishes nothing. None: nobody is told
+    here — a revoked measure (appeal.ruled told the appellant), or the new rung a 'reduced'
+    ruling set (appeal.ruled again)."""
     if ev.status == "revoked":
         return None
     if ev.superseded:
-        # Only what was announced can be withdrawn.
-        return MeasureChange.WITHDRAWN if previous_code is not None else None
-    if ev.status != "in_force":
-        return None
-    if ev.revision == 0 and previous_code is None:
-        return MeasureChange.DECIDED
-    if ev.appeal_ruling == "reduced" and previous_code != ev.measure:
+        # Only what was announced, and not withdrawn already, can be withdrawn.
+        return (MeasureChange.WITHDRAWN if previous is not None and not previous.superseded
+                else None)
+    # In force, or frozen by a pending appeal and recounted meanwhile: news either way.
+    if previous is None:
+        return MeasureChange.DECIDED if ev.revision == 0 else MeasureChange.REVISED
+    if previous.superseded:
+        return MeasureChange.DECIDED  # withdrawn, now decided again: told as a new decision
+    if ev.appeal_ruling == "reduced" and previous.code != ev.measure:
         return None
     return MeasureChange.REVISED
 
@@ -152,6 +165,12 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
     kind = notice_kind_for_measure(measure)
     people, person_name = _concerned(ev, unit_name, concerned, by_role)
     previous = measure_kind(previous_code) if revised and previous_code else None
+    # The liaison hears of a measure (other than a 督办, which the unit answers) only when it
+    # replaces a 督办: the unit was told to rectify, and that order has now ended.
+    absent: frozenset[Role] = frozenset()
+    if kind is NoticeKind.MEASURE_DECIDED and previous is not MeasureKind.SUPERVISION:
+        people.pop(Role.UNIT_LIAISON, None)
+        absent = frozenset({Role.UNIT_LIAISON})
 
     def make(p: Person) -> MeasureDecidedContext:
         return MeasureDecidedContext(
@@ -159,11 +178,13 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
             reason=ev.explanation, decision_ref=ev.measure_id, decided_at=ev.decided_at,
             rule_id=ev.rule_id, rule_version=ev.rulebook_version,
             rectification_working_days=ev.rectification_working_days,
-            score_deduction=round(ev.points) if ev.points > 0 else None,
+            # A revision's own figure would read as a further deduction; the template says the
+            # score is recounted instead.
+            score_deduction=round(ev.points) if ev.points > 0 and not revised else None,
             revised=revised, previous_measure=previous)
 
     return NoticeRequest(kind, ev.unit_id,
-                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)))
+                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)), absent)
 
 
 def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
@@ -177,8 +198,7 @@ def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | No
         people.pop(Role.UNIT_LIAISON, None)
     make = lambda p: MeasureWithdrawnContext(  # noqa: E731
         recipient_name=p.name, unit_name=unit_name, person_name=person_name, measure=measure,
-        decision_ref=ev.measure_id, withdrawn_at=ev.decided_at,
-        score_restored=round(ev.points) if ev.points > 0 else None)
+        decision_ref=ev.measure_id, withdrawn_at=ev.decided_at)
     return NoticeRequest(NoticeKind.MEASURE_WITHDRAWN, ev.unit_id,
                          tuple(Addressee(r, p, make(p)) for r, p in _people(people)),
                          frozenset() if liaison_told else frozenset({Role.UNIT_LIAISON}))

@@ -19,14 +19,15 @@ NOTIFIED = {"complaint.filed", "complaint.concluded", "deadline.warned", "deadli
 
 def notified(env: Envelope) -> bool:
     """Whether notify must have planned notices for this event. measure.decided: a decision, a
-    change or a withdrawal is told; a freeze, a revocation and a reduction on appeal are the
-    appellant's own act or appeal.ruled's to tell."""
+    change (frozen by a pending appeal or not) or a withdrawal is told; a revoked measure and a
+    reduction on appeal are appeal.ruled's to tell. (Required notices only: a withdrawal of a
+    measure notify never saw, or a reduced one recounted later, are not checked here.)"""
     if env.event_type != "measure.decided":
         return env.event_type in NOTIFIED
     p = env.payload
-    if p.get("superseded"):
-        return p.get("status") != "revoked"
-    return p.get("status") == "in_force" and p.get("appeal_ruling") != "reduced"
+    if p.get("status") == "revoked":
+        return False
+    return bool(p.get("superseded")) or p.get("appeal_ruling") != "reduced"
 
 
 async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelope],

@@ -111,6 +111,11 @@ class MeasureDecidedContext(_Context):
     def previous_measure_label(self) -> str:
         return MEASURE_LABELS[self.previous_measure] if self.previous_measure else ""
 
+    @property
+    def measure_changed(self) -> bool:
+        """A revision to another rung (else the same measure, its 情节 or points corrected)."""
+        return self.previous_measure is not None and self.previous_measure is not self.measure
+
 
 class MeasureWithdrawnContext(_Context):
     """A measure that no longer applies: the fault it rested on was exempted, or the count of
@@ -122,7 +127,8 @@ class MeasureWithdrawnContext(_Context):
     measure: MeasureKind = Field(description="撤销的措施")
     decision_ref: str = Field(description="原决定文号")
     withdrawn_at: AwareDatetime
-    score_restored: int | None = Field(default=None, ge=0, description="恢复的考评分")
+    # No figure restored: a fault costs its unit only its heaviest measure and a frozen one's
+    # deduction was provisional, so what comes back is the recount's to say (score.changed).
 
     @property
     def measure_label(self) -> str:

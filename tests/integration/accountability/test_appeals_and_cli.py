@@ -66,7 +66,8 @@ async def test_appeal_freezes_then_revoked_restores_score_and_is_announced(svc):
 
 async def test_a_reduction_on_appeal_is_marked_as_the_rulings_doing(svc):
     """The revision a 'reduced' ruling makes carries the ruling, so notify leaves telling the
-    appellant to appeal.ruled instead of announcing the change twice."""
+    appellant to appeal.ruled instead of announcing the change twice; appeal.ruled names the
+    measure appealed against."""
     await svc.publish(svc.topics.inspections, finding(1))
     [m] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1)
     mid = m.payload["measure_id"]
@@ -79,12 +80,17 @@ async def test_a_reduction_on_appeal_is_marked_as_the_rulings_doing(svc):
         appeal_id="A-1", measure_id=mid, decision="reduced", reduced_to="admonition",
         decided_at=T0 + 8 * DAY, decided_by="county-office", reasoning="情节较轻"), mid,
         T0 + 8 * DAY, unit_id="WJJ"))
-    await svc.wait_events(svc.topics.accountability, "appeal.ruled", 1)
+    [ruled] = await svc.wait_events(svc.topics.accountability, "appeal.ruled", 1)
+    # Named, because the revision below reaches consumers first.
+    assert ruled.payload["original_measure"] == "public_criticism"
     [revised] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1,
                                       where=lambda e: e.payload["revision"] > 0)
     assert revised.payload["measure"] == "admonition"
     assert revised.payload["appeal_ruling"] == "reduced"
     assert revised.payload["status"] == "in_force" and not revised.payload["superseded"]
+    # The freeze alone published nothing: what recipients were told did not change.
+    assert [e.payload["revision"] for e in await svc.events(
+        svc.topics.accountability, "measure.decided")] == [0, 1]
 
 
 async def test_late_appeal_and_unknown_measure_are_dead_lettered(svc):

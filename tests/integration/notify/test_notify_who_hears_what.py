@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from shared.events.accountability import AppealRuled
 from shared.events.roster import UnitRegistered
 from shared.events.vocab import UnitKind
 from tests.integration.notify import events as ev
@@ -70,43 +71,63 @@ async def test_each_event_kind_reaches_its_recipients(notify):
 
 
 async def test_revisions_are_told_as_changes_and_withdrawals(notify):
-    """A measure changed after it was announced (a late-recorded earlier fault recounted it) is
-    announced again as a change; one withdrawn (its fault exempted) is announced as withdrawn;
-    what an appeal ruling changed is left to appeal.ruled, and a freeze to the appellant."""
+    """A measure changed after it was announced (a late-recorded earlier fault recounted it, also
+    while its appeal is pending) is announced again as a change, to the liaison too when it
+    replaces a 督办; one withdrawn (its fault exempted) is announced as withdrawn, and decided
+    again later as a new decision; the rung a 'reduced' ruling set is left to appeal.ruled, which
+    names the measure appealed against. Two batches, so the second reads what the first stored."""
     h = notify
     await h.publish(h.topics.roster, *ev.roster())
     await h.wait_inbox(7)
     first = ev.measure("MS-1", "reminder", "提醒", "H1")
     recounted = ev.measure("MS-1", "admonition", "效能告诫", "H1", revision=1)
+    await h.publish(h.topics.accountability, first, recounted,
+                    ev.measure("MS-2", "supervision", "督办", None, working_days=10),
+                    ev.measure("MS-3", "public_criticism", "通报批评", "H1"),
+                    ev.measure("MS-4", "supervision", "督办", "H1", working_days=10))
+    await h.wait_inbox(12)
     exempted = ev.measure("MS-1", "admonition", "效能告诫", "H1", revision=2, superseded=True)
+    again = ev.measure("MS-1", "admonition", "效能告诫", "H1", revision=3)
     order_gone = ev.measure("MS-2", "supervision", "督办", None, working_days=10, revision=1,
                             superseded=True)
-    await h.publish(h.topics.accountability, first, recounted, exempted,
-                    ev.measure("MS-2", "supervision", "督办", None, working_days=10), order_gone,
-                    ev.measure("MS-3", "public_criticism", "通报批评", "H1"),
-                    ev.measure("MS-3", "public_criticism", "通报批评", "H1", revision=1,
-                               status="frozen"),
+    while_frozen = ev.measure("MS-3", "admonitory_talk", "诫勉谈话", "H1", revision=1,
+                              status="frozen")
+    ruled = ev.wrap(AppealRuled(appeal_id="SS-3", measure_id="MS-3", person_id="H1",
+                                unit_id="JYJ", decision="reduced", new_measure="admonition",
+                                original_measure="admonitory_talk", ruled_at=ev.WHEN),
+                    "MS-3", producer="accountability", unit_id="JYJ")
+    escalated = ev.measure("MS-4", "admonition", "效能告诫", "H1", revision=1)
+    await h.publish(h.topics.accountability, exempted, again, order_gone, while_frozen,
                     ev.measure("MS-3", "admonition", "效能告诫", "H1", revision=2,
-                               appeal_ruling="reduced"))
-    await h.wait_inbox(15)
+                               status="in_force", appeal_ruling="reduced"),
+                    ruled, escalated)
+    await h.wait_inbox(19)
     rows = await h.rows("SELECT kind, recipient_id, channel, status, body_text, source_event_id "
                         "FROM {s}.notices")
     sms = Counter((k, r) for k, r, c, *_ in rows if c == "sms")
     assert sms == {
-        ("measure_decided", "H1"): 3, ("measure_decided", "D1"): 3,    # MS-1 twice, MS-3 once
-        ("supervision_ordered", "L1"): 1, ("supervision_ordered", "D1"): 1,
+        # MS-1 first, recounted, decided again; MS-3 first, recounted while frozen; MS-4 escalated
+        ("measure_decided", "H1"): 6, ("measure_decided", "D1"): 6,
+        ("measure_decided", "L1"): 1,                   # MS-4 replaces the 督办 the unit was given
+        ("supervision_ordered", "L1"): 2, ("supervision_ordered", "D1"): 2,
         ("measure_withdrawn", "H1"): 1, ("measure_withdrawn", "D1"): 2,
-        ("measure_withdrawn", "L1"): 1,                             # the unit was told to rectify
+        ("measure_withdrawn", "L1"): 1,                 # the unit was told to rectify
+        ("appeal_outcome", "H1"): 1,                    # the reduction: told once, by the ruling
     }, sms
-    assert Counter(c for _, _, c, *_ in rows) == {"sms": 12, "email": 12}
+    assert Counter(c for _, _, c, *_ in rows) == {"sms": 22, "email": 22}
     assert {s for _, _, _, s, *_ in rows} == {"pending"}
     text = {(e, r): t for _, r, c, _, t, e in rows if c == "sms"}
     assert "给予提醒" in text[first.event_id, "H1"] and "变更" not in text[first.event_id, "H1"]
-    assert "变更原提醒决定，改为对韩承办给予效能告诫" in text[recounted.event_id, "H1"]
+    assert "原提醒决定变更为对韩承办给予效能告诫" in text[recounted.event_id, "H1"]
     assert "效能告诫决定（MS-1）经重新核定已撤销" in text[exempted.event_id, "D1"]
+    assert "决定对韩承办给予效能告诫" in text[again.event_id, "H1"]      # a new decision
+    assert "变更" not in text[again.event_id, "H1"]
     assert "督办决定（MS-2）经重新核定已撤销" in text[order_gone.event_id, "L1"]
+    assert "原通报批评决定变更为对韩承办进行诫勉谈话" in text[while_frozen.event_id, "H1"]
+    assert "由“诫勉谈话”变更为“效能告诫”" in text[ruled.event_id, "H1"]
+    assert "原督办决定变更为对韩承办给予效能告诫" in text[escalated.event_id, "L1"]
     # Sent as any notice is.
-    assert await h.drain(h.sender("s1")) == 24
-    assert len(h.stub.requests) == 12 and len(h.smtp.received) == 12
+    assert await h.drain(h.sender("s1")) == 44
+    assert len(h.stub.requests) == 22 and len(h.smtp.received) == 22
     subjects = {str(m["Subject"]) for m in h.smtp.received}
-    assert "关于撤销对韩承办效能告诫决定的通知（原MS-1）" in subjects, subjects
+    assert "关于撤销对韩承办给予效能告诫决定的通知（MS-1）" in subjects, subjects

@@ -216,18 +216,22 @@ SAMPLES.update({
     "measure_admonition_revised": (
         NoticeKind.MEASURE_DECIDED,
         _measure(MeasureKind.ADMONITION, revised=True, previous_measure=MeasureKind.REMINDER,
-                 appeal_deadline=None)),
+                 score_deduction=None, appeal_deadline=None)),
     "supervision_ordered_revised": (
         NoticeKind.SUPERVISION_ORDERED,
         _supervision.model_copy(update={
             "rectification_deadline": None, "rectification_working_days": 10, "revised": True,
             "previous_measure": MeasureKind.ADMONITION})),
+    "measure_admonition_corrected": (
+        NoticeKind.MEASURE_DECIDED,
+        _measure(MeasureKind.ADMONITION, revised=True, previous_measure=MeasureKind.ADMONITION,
+                 score_deduction=None, appeal_deadline=None)),
     "measure_withdrawn": (
         NoticeKind.MEASURE_WITHDRAWN,
         MeasureWithdrawnContext(
             recipient_name="李明", unit_name="县市场监督管理局", person_name="王强",
             measure=MeasureKind.ADMONITION, decision_ref="县效能〔2026〕12号",
-            withdrawn_at=at(6, 8, 15, 0), score_restored=3)),
+            withdrawn_at=at(6, 8, 15, 0))),
     "measure_withdrawn_supervision": (
         NoticeKind.MEASURE_WITHDRAWN,
         MeasureWithdrawnContext(

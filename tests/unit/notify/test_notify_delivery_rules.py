@@ -12,7 +12,7 @@ from services.notify.delivery import RetryPolicy, decide
 from services.notify.directory import Person
 from services.notify.messages import MeasureKind, NoticeKind
 from services.notify.planning import (
-    MeasureChange, deadline_notice, measure_change, measure_kind, measure_notice,
+    KnownMeasure, MeasureChange, deadline_notice, measure_change, measure_kind, measure_notice,
     withdrawal_notice,
 )
 from services.notify.routing import QuietHours, Role
@@ -74,20 +74,30 @@ def _decided(code: str = "admonition", person_id: str | None = "H1", **revision)
     return ev.measure("MS-1", code, "效能告诫", person_id, **revision).parsed()
 
 
+def _known(code: str, revision: int = 0, superseded: bool = False) -> KnownMeasure:
+    return KnownMeasure(code, revision, superseded)
+
+
+# Accountability publishes a measure only when what was told changes (code, points, rule, 从重)
+# or it is withdrawn; a freeze or a ruling alone publishes nothing (reconcile.outcome).
 @pytest.mark.parametrize(("revision", "previous", "expected"), [
     ({}, None, MeasureChange.DECIDED),
-    ({"revision": 1}, "reminder", MeasureChange.REVISED),         # recount: 提醒 → 效能告诫
-    ({"revision": 1}, "admonition", MeasureChange.REVISED),       # same rung, points or 从重
-    ({"revision": 2}, None, MeasureChange.REVISED),               # never seen: told as changed
-    ({"revision": 1, "superseded": True}, "admonition", MeasureChange.WITHDRAWN),
-    ({"revision": 1, "superseded": True}, None, None),            # never announced here
-    ({"revision": 1, "status": "frozen"}, "reminder", None),      # the appellant's own act
-    ({"revision": 1, "status": "revoked"}, "admonition", None),   # appeal.ruled announces it
-    ({"revision": 2, "status": "revoked", "superseded": True}, "admonition", None),
-    ({"revision": 1, "appeal_ruling": "reduced"}, "public_criticism", None),  # appeal.ruled
+    ({"revision": 1}, _known("reminder"), MeasureChange.REVISED),     # recount: 提醒 → 效能告诫
+    ({"revision": 1}, _known("admonition"), MeasureChange.REVISED),   # same rung, 从重 corrected
+    ({"revision": 2}, None, MeasureChange.REVISED),                   # never seen: told as changed
+    # Recounted while its appeal is pending: the change is news, the freeze is not.
+    ({"revision": 1, "status": "frozen"}, _known("reminder"), MeasureChange.REVISED),
+    ({"revision": 1, "superseded": True}, _known("admonition"), MeasureChange.WITHDRAWN),
+    ({"revision": 1, "superseded": True}, None, None),                # never announced here
+    ({"revision": 3, "superseded": True}, _known("admonition", 2, True), None),  # already told
+    # Withdrawn, then decided again (the count it rests on came back): a new decision.
+    ({"revision": 2}, _known("admonition", 1, True), MeasureChange.DECIDED),
+    ({"revision": 1, "status": "revoked"}, _known("admonition"), None),   # appeal.ruled told it
+    ({"revision": 2, "status": "revoked", "superseded": True}, _known("admonition", 1), None),
+    ({"revision": 1, "appeal_ruling": "reduced"}, _known("public_criticism"), None),
     # A later recount of a measure once reduced on appeal is news again.
-    ({"revision": 2, "appeal_ruling": "reduced"}, "admonition", MeasureChange.REVISED),
-    ({"revision": 1, "appeal_ruling": "upheld"}, "reminder", MeasureChange.REVISED),
+    ({"revision": 2, "appeal_ruling": "reduced"}, _known("admonition", 1), MeasureChange.REVISED),
+    ({"revision": 1, "appeal_ruling": "upheld"}, _known("reminder"), MeasureChange.REVISED),
 ])
 def test_which_revisions_are_told_and_how(revision, previous, expected) -> None:
     assert measure_change(_decided(**revision), previous) is expected
@@ -99,9 +109,10 @@ def test_a_revised_measure_says_what_it_replaces() -> None:
                          previous_code="reminder")
     ctx = req.addressees[0].context
     assert req.kind is NoticeKind.MEASURE_DECIDED
-    assert ctx.revised and ctx.previous_measure is MeasureKind.REMINDER
+    assert ctx.revised and ctx.previous_measure is MeasureKind.REMINDER and ctx.measure_changed
+    assert ctx.score_deduction is None  # the score is recounted as a whole, not deducted again
     first = measure_notice(_decided(), "县教育局", handler, {}).addressees[0].context
-    assert not first.revised and first.previous_measure is None
+    assert not first.revised and first.previous_measure is None and first.score_deduction == 3
 
 
 def test_a_withdrawn_measure_reaches_the_liaison_only_where_the_unit_was_told() -> None:
@@ -115,7 +126,6 @@ def test_a_withdrawn_measure_reaches_the_liaison_only_where_the_unit_was_told() 
     assert {(a.role, a.person.person_id) for a in req.addressees} == {
         (Role.PERSON_CONCERNED, "H1"), (Role.UNIT_LEADER, "D1")}
     assert req.not_applicable == {Role.UNIT_LIAISON}  # not a missing contact: not told before
-    assert req.addressees[0].context.score_restored == 3
     order = ev.measure("MS-2", "supervision", "督办", None, working_days=10, revision=1,
                        superseded=True).parsed()
     req = withdrawal_notice(order, "县教育局", None, roles)
@@ -123,3 +133,19 @@ def test_a_withdrawn_measure_reaches_the_liaison_only_where_the_unit_was_told() 
         (Role.UNIT_LIAISON, "L1"), (Role.PERSON_CONCERNED, "L1"), (Role.UNIT_LEADER, "D1")}
     assert not req.not_applicable
     assert req.addressees[0].context.measure is MeasureKind.SUPERVISION
+
+
+def test_the_liaison_hears_of_a_measure_only_when_it_replaces_a_supervision_order() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    roles = {Role.UNIT_LIAISON: [liaison]}
+    told = lambda req: {a.person.person_id for a in req.addressees}  # noqa: E731
+    first = measure_notice(_decided(), "县教育局", handler, roles)
+    assert told(first) == {"H1"} and first.not_applicable == {Role.UNIT_LIAISON}
+    recount = measure_notice(_decided(revision=1), "县教育局", handler, roles, revised=True,
+                             previous_code="reminder")
+    assert told(recount) == {"H1"}
+    escalated = measure_notice(_decided(revision=1), "县教育局", handler, roles, revised=True,
+                               previous_code="supervision")
+    assert told(escalated) == {"H1", "L1"} and not escalated.not_applicable
+    assert escalated.addressees[0].context.previous_measure is MeasureKind.SUPERVISION

@@ -39,7 +39,7 @@ def test_every_kind_is_routed_and_quiet_hours_come_from_yaml() -> None:
     [
         (NoticeKind.DEADLINE_WARNING, {Role.UNIT_LIAISON, Role.HANDLER}),
         (NoticeKind.DEADLINE_MISSED, {Role.UNIT_LIAISON, Role.HANDLER, Role.UNIT_LEADER}),
-        (NoticeKind.MEASURE_DECIDED, {Role.PERSON_CONCERNED, Role.UNIT_LEADER}),
+        (NoticeKind.MEASURE_DECIDED, {Role.PERSON_CONCERNED, Role.UNIT_LEADER, Role.UNIT_LIAISON}),
         (NoticeKind.SUPERVISION_ORDERED, {Role.UNIT_LIAISON, Role.UNIT_LEADER}),
         (NoticeKind.MEASURE_WITHDRAWN,
          {Role.PERSON_CONCERNED, Role.UNIT_LEADER, Role.UNIT_LIAISON}),
