@@ -111,10 +111,13 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
                 code = ev.original_measure or await d.measure_code(ev.measure_id)
                 if code is None:
                     raise Rejected(f"appeal ruled on measure {ev.measure_id} never decided here")
-                appellant = (_one(r.person(ev.person_id)) if ev.person_id
+                concerned = r.person(ev.person_id) if ev.person_id else None
+                appellant = (_one(concerned) if ev.person_id
                              else r.holders(ev.unit_id, "liaison", today))
-                requests.append(planning.appeal_notice(ev, r.unit_name(ev.unit_id), code,
-                                                       appellant))
+                requests.append(planning.appeal_notice(
+                    ev, r.unit_name(ev.unit_id), code, appellant,
+                    r.holders(ev.unit_id, "leader", today),
+                    concerned.name if concerned else None))
             case BulletinPublished():
                 for unit in r.active_units():
                     requests.append(planning.bulletin_notice(

@@ -205,7 +205,11 @@ def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | No
 
 
 def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
-                  appellant: Sequence[Person]) -> NoticeRequest:
+                  appellant: Sequence[Person], leaders: Sequence[Person] = (),
+                  appellant_name: str | None = None) -> NoticeRequest:
+    """To the appellant, and to the unit leader, who was told of the measure too (a notice about
+    the appellant's appeal, naming them: `appellant_name`, else the unit for a unit's measure).
+    A leader who is also the appellant gets the appellant's wording."""
     try:
         outcome = AppealOutcome(ev.decision)
     except ValueError:
@@ -213,12 +217,16 @@ def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
     new = measure_kind(ev.new_measure) if outcome is AppealOutcome.REDUCED and ev.new_measure else None
     if outcome is AppealOutcome.REDUCED and new is None:
         raise Rejected("a reduced appeal ruling must name the new measure")
-    make = lambda p: AppealOutcomeContext(  # noqa: E731
-        appellant_name=p.name, unit_name=unit_name, appeal_ref=ev.appeal_id,
-        original_decision_ref=ev.measure_id, original_measure=measure_kind(original_code),
-        outcome=outcome, new_measure=new, decided_at=ev.ruled_at)
-    return NoticeRequest(NoticeKind.APPEAL_OUTCOME, ev.unit_id,
-                         tuple(Addressee(Role.APPELLANT, p, make(p)) for p in appellant))
+    common = dict(unit_name=unit_name, appeal_ref=ev.appeal_id,
+                  original_decision_ref=ev.measure_id, original_measure=measure_kind(original_code),
+                  outcome=outcome, new_measure=new, decided_at=ev.ruled_at)
+    about = appellant_name or unit_name
+    # Leaders first: enqueue keeps one context per person, the last one given.
+    return NoticeRequest(NoticeKind.APPEAL_OUTCOME, ev.unit_id, (
+        *(Addressee(Role.UNIT_LEADER, p, AppealOutcomeContext(
+            appellant_name=about, recipient_name=p.name, **common)) for p in leaders),
+        *(Addressee(Role.APPELLANT, p, AppealOutcomeContext(appellant_name=p.name, **common))
+          for p in appellant)))
 
 
 def acknowledgement(ev: ComplaintFiled, complainant: Person, handling_unit_name: str,

@@ -158,6 +158,8 @@ class ComplaintResultContext(_Context):
 
 class AppealOutcomeContext(_Context):
     appellant_name: str
+    # Set for a notice to someone else than the appellant (the unit leader, told of the measure).
+    recipient_name: str | None = Field(default=None, description="收件人（申诉人以外）")
     unit_name: str
     appeal_ref: str
     original_decision_ref: str

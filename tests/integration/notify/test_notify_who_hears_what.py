@@ -28,7 +28,7 @@ async def test_each_event_kind_reaches_its_recipients(notify):
                     ev.measure("MS-2", "supervision", "督办", None, working_days=10),
                     ev.appeal("MS-1"), ev.bulletin())
     await h.publish(h.topics.complaints, filed, ev.concluded(cause=filed))
-    await h.wait_notices(24)
+    await h.wait_notices(26)
 
     rows = await h.rows("SELECT kind, recipient_id, channel, status FROM {s}.notices")
     got = {(k, r, c) for k, r, c, _ in rows}
@@ -37,21 +37,21 @@ async def test_each_event_kind_reaches_its_recipients(notify):
                    | both("deadline_missed", "L1", "H1", "D1")        # red: + the unit leader
                    | both("measure_decided", "H1", "D1")              # person concerned + leader
                    | both("supervision_ordered", "L1", "D1")          # 督办: the unit answers
-                   | both("appeal_outcome", "H1")                     # the appellant
+                   | both("appeal_outcome", "H1", "D1")               # appellant + leader
                    | {("complaint_acknowledged", "complainant.TS-1", "sms"),  # e-mail = fallback
                       ("complaint_result", "complainant.TS-1", "sms"),
                       ("monthly_bulletin", "D1", "email"),            # leaders, by e-mail
                       ("monthly_bulletin", "unit_leader@CZJ", "email")})
     # 县财政局 has no leader on the roster: recorded as failed at once, never silently skipped.
-    assert Counter(s for *_, s in rows) == {"pending": 23, "failed": 1}
+    assert Counter(s for *_, s in rows) == {"pending": 25, "failed": 1}
 
-    assert await h.drain(h.sender("s1")) == 23
-    assert len(h.smtp.received) == 11 and len(h.stub.requests) == 12
+    assert await h.drain(h.sender("s1")) == 25
+    assert len(h.smtp.received) == 12 and len(h.stub.requests) == 13
     subjects = {m["To"].addresses[0].addr_spec + " " + str(m["Subject"]) for m in h.smtp.received}
     assert any("leader@jyj" in s and "效能建设情况通报" in s for s in subjects)
     assert any("10个工作日内" in s for s in subjects), subjects  # 督办 states its allowance
     sms_by_phone = Counter(r["PhoneNumbers"] for r in h.stub.requests)
-    assert sms_by_phone == {"13800000001": 3, "13800000002": 4, "13800000003": 3,
+    assert sms_by_phone == {"13800000001": 3, "13800000002": 4, "13800000003": 4,
                             "13900000009": 2}
     texts = await h.rows("SELECT kind, body_text FROM {s}.notices WHERE channel = 'sms'")
     assert all(t.startswith("【县效能办】") for _, t in texts)
@@ -61,13 +61,13 @@ async def test_each_event_kind_reaches_its_recipients(notify):
     ids = {r[0] for r in await h.rows("SELECT notice_id FROM {s}.notices WHERE channel='sms'")}
     assert {r["OutId"] for r in h.stub.requests} == ids
 
-    out = await h.notices_events(24)
-    assert Counter(e.event_type for e in out) == {"notice.sent": 23, "notice.failed": 1}
+    out = await h.notices_events(26)
+    assert Counter(e.event_type for e in out) == {"notice.sent": 25, "notice.failed": 1}
     result = [e for e in out if e.event_type == "notice.sent"
               and e.payload["recipient_id"] == "complainant.TS-1"]
     # One correlation id from the complaint's filing to the SMS that tells the result.
     assert {e.correlation_id for e in result} == {filed.correlation_id}
-    assert await h.scalar("SELECT count(*) FROM {s}.attempts") == 23
+    assert await h.scalar("SELECT count(*) FROM {s}.attempts") == 25
 
 
 async def test_revisions_are_told_as_changes_and_withdrawals(notify):
@@ -113,8 +113,9 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
         ("measure_withdrawn", "H1"): 1, ("measure_withdrawn", "D1"): 2,
         ("measure_withdrawn", "L1"): 1,                 # the unit was told to rectify
         ("appeal_outcome", "H1"): 1,                    # the reduction: told once, by the ruling
+        ("appeal_outcome", "D1"): 1,                    # and to the leader, about the appellant
     }, sms
-    assert Counter(c for _, _, c, *_ in rows) == {"sms": 22, "email": 22}
+    assert Counter(c for _, _, c, *_ in rows) == {"sms": 23, "email": 23}
     assert {s for _, _, _, s, *_ in rows} == {"pending"}
     text = {(e, r): t for _, r, c, _, t, e in rows if c == "sms"}
     assert "给予提醒" in text[first.event_id, "H1"] and "变更" not in text[first.event_id, "H1"]
@@ -125,9 +126,10 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
     assert "督办决定（MS-2）经重新核定已撤销" in text[order_gone.event_id, "L1"]
     assert "原通报批评决定变更为对韩承办进行诫勉谈话" in text[while_frozen.event_id, "H1"]
     assert "由“诫勉谈话”变更为“效能告诫”" in text[ruled.event_id, "H1"]
+    assert "邓局长同志：韩承办对MS-3" in text[ruled.event_id, "D1"]
     assert "原督办决定变更为对韩承办给予效能告诫" in text[escalated.event_id, "L1"]
     # Sent as any notice is.
-    assert await h.drain(h.sender("s1")) == 44
-    assert len(h.stub.requests) == 22 and len(h.smtp.received) == 22
+    assert await h.drain(h.sender("s1")) == 46
+    assert len(h.stub.requests) == 23 and len(h.smtp.received) == 23
     subjects = {str(m["Subject"]) for m in h.smtp.received}
     assert "关于撤销对韩承办给予效能告诫决定的通知（MS-1）" in subjects, subjects

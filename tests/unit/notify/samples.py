@@ -239,3 +239,8 @@ SAMPLES.update({
             measure=MeasureKind.SUPERVISION, decision_ref="县效能〔2026〕13号",
             withdrawn_at=at(6, 8, 15, 0))),
 })
+
+# The same ruling as the unit leader receives it (told of the measure, so of its outcome).
+SAMPLES["appeal_reduced_to_the_leader"] = (
+    NoticeKind.APPEAL_OUTCOME,
+    _appeal(AppealOutcome.REDUCED, new_measure=MeasureKind.ADMONITION, recipient_name="赵刚"))

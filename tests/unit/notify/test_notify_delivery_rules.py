@@ -12,7 +12,7 @@ from services.notify.delivery import RetryPolicy, decide
 from services.notify.directory import Person
 from services.notify.messages import MeasureKind, NoticeKind
 from services.notify.planning import (
-    KnownMeasure, MeasureChange, deadline_notice, measure_change, measure_kind, measure_notice,
+    KnownMeasure, MeasureChange, appeal_notice, deadline_notice, measure_change, measure_kind, measure_notice,
     withdrawal_notice,
 )
 from services.notify.routing import QuietHours, Role
@@ -149,3 +149,20 @@ def test_the_liaison_hears_of_a_measure_only_when_it_replaces_a_supervision_orde
                                previous_code="supervision")
     assert told(escalated) == {"H1", "L1"} and not escalated.not_applicable
     assert escalated.addressees[0].context.previous_measure is MeasureKind.SUPERVISION
+
+
+def test_the_unit_leader_hears_the_appeal_outcome_about_the_appellant() -> None:
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    leader = Person("D1", "邓局长", "JYJ", "13800000003")
+    ruled = ev.appeal("MS-1").parsed()
+    req = appeal_notice(ruled, "县教育局", "admonition", [handler], [leader], "韩承办")
+    by_person = {a.person.person_id: (a.role, a.context) for a in req.addressees}
+    assert by_person["H1"][0] is Role.APPELLANT and by_person["H1"][1].recipient_name is None
+    role, ctx = by_person["D1"]
+    assert role is Role.UNIT_LEADER
+    assert (ctx.recipient_name, ctx.appellant_name) == ("邓局长", "韩承办")
+    # A leader who lodged the appeal themselves is addressed as the appellant: their context is
+    # the one enqueue keeps (the last given for a person).
+    own = appeal_notice(ruled, "县教育局", "admonition", [leader], [leader], "邓局长")
+    assert own.addressees[-1].role is Role.APPELLANT
+    assert own.addressees[-1].context.recipient_name is None

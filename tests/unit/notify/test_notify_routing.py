@@ -45,7 +45,7 @@ def test_every_kind_is_routed_and_quiet_hours_come_from_yaml() -> None:
          {Role.PERSON_CONCERNED, Role.UNIT_LEADER, Role.UNIT_LIAISON}),
         (NoticeKind.COMPLAINT_ACKNOWLEDGED, {Role.COMPLAINANT}),
         (NoticeKind.COMPLAINT_RESULT, {Role.COMPLAINANT}),
-        (NoticeKind.APPEAL_OUTCOME, {Role.APPELLANT}),
+        (NoticeKind.APPEAL_OUTCOME, {Role.APPELLANT, Role.UNIT_LEADER}),
         (NoticeKind.MONTHLY_BULLETIN, {Role.UNIT_LEADER}),
     ],
 )
