@@ -98,11 +98,12 @@ def score_changed(unit_id: str, period: str, score: int, confirmed: int,
 
 
 def appeal_ruled(appeal_id: str, m: Measure, decision: str, new_measure: str | None,
-                 cause: Envelope) -> Envelope:
+                 cause: Envelope, *, original: str) -> Envelope:
+    """original: the measure's code when ruled on — what its people were last told (a recount
+    while the appeal was pending may have moved it from the code appealed against)."""
     p = AppealRuled(appeal_id=appeal_id, measure_id=str(m.id), person_id=m.person_id,
                     unit_id=m.unit_id, decision=decision, new_measure=new_measure,
-                    ruled_at=cause.occurred_at,
-                    original_measure=m.appeal.original_measure if m.appeal else None)
+                    ruled_at=cause.occurred_at, original_measure=original)
     return Envelope.wrap(p, key=str(m.id), occurred_at=cause.occurred_at, producer=PRODUCER,
                          unit_id=m.unit_id, cause=cause, event_id=_id("appeal", appeal_id))
 

@@ -144,7 +144,8 @@ async def decide_appeal(tx: Tx, deps: Deps, env: Envelope, *, appeal_id: str, me
     await reconcile(tx, deps, st, env, sm.measure.unit_id,
                     await _fault_key(tx, sm.measure.fault_id))
     await tx.emit(deps.topics.accountability,
-                  events_out.appeal_ruled(appeal_id, ruled, decision, reduced_to, env))
+                  events_out.appeal_ruled(appeal_id, ruled, decision, reduced_to, env,
+                                          original=sm.measure.code))
     await st.end_of_message()
 
 

@@ -114,10 +114,12 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
                 concerned = r.person(ev.person_id) if ev.person_id else None
                 appellant = (_one(concerned) if ev.person_id
                              else r.holders(ev.unit_id, "liaison", today))
+                # Someone the roster does not know: named by role, never as the unit.
+                about = concerned.name if concerned else ("申诉人" if ev.person_id else None)
                 requests.append(planning.appeal_notice(
                     ev, r.unit_name(ev.unit_id), code, appellant,
-                    r.holders(ev.unit_id, "leader", today),
-                    concerned.name if concerned else None))
+                    r.holders(ev.unit_id, "leader", today), about,
+                    r.holders(ev.unit_id, "liaison", today)))
             case BulletinPublished():
                 for unit in r.active_units():
                     requests.append(planning.bulletin_notice(

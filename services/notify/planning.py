@@ -165,6 +165,8 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
     kind = notice_kind_for_measure(measure)
     people, person_name = _concerned(ev, unit_name, concerned, by_role)
     previous = measure_kind(previous_code) if revised and previous_code else None
+    if previous is measure and previous_code != ev.measure:
+        previous = None  # another rung with the same wording (警告 → 记过): "原决定予以变更"
     # The liaison hears of a measure (other than a 督办, which the unit answers) only when it
     # replaces a 督办: the unit was told to rectify, and that order has now ended.
     absent: frozenset[Role] = frozenset()
@@ -181,7 +183,9 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
             # A revision's own figure would read as a further deduction; the template says the
             # score is recounted instead.
             score_deduction=round(ev.points) if ev.points > 0 and not revised else None,
-            revised=revised, previous_measure=previous)
+            revised=revised, previous_measure=previous,
+            # A 督办 revised as a 督办 keeps its order: the clock runs from the first notice.
+            rectification_continues=revised and previous_code == ev.measure == "supervision")
 
     return NoticeRequest(kind, ev.unit_id,
                          tuple(Addressee(r, p, make(p)) for r, p in _people(people)), absent)
@@ -206,10 +210,12 @@ def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | No
 
 def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
                   appellant: Sequence[Person], leaders: Sequence[Person] = (),
-                  appellant_name: str | None = None) -> NoticeRequest:
+                  appellant_name: str | None = None,
+                  liaisons: Sequence[Person] = ()) -> NoticeRequest:
     """To the appellant, and to the unit leader, who was told of the measure too (a notice about
-    the appellant's appeal, naming them: `appellant_name`, else the unit for a unit's measure).
-    A leader who is also the appellant gets the appellant's wording."""
+    the appellant's appeal, naming them: `appellant_name`, else the unit for a unit's measure);
+    to the liaison as well where a 督办 is ruled on or reduced to, since the unit carries out the
+    order. Someone who is also the appellant gets the appellant's wording."""
     try:
         outcome = AppealOutcome(ev.decision)
     except ValueError:
@@ -221,12 +227,16 @@ def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
                   original_decision_ref=ev.measure_id, original_measure=measure_kind(original_code),
                   outcome=outcome, new_measure=new, decided_at=ev.ruled_at)
     about = appellant_name or unit_name
-    # Leaders first: enqueue keeps one context per person, the last one given.
+    order = MeasureKind.SUPERVISION in (common["original_measure"], new)
+    others = [(Role.UNIT_LEADER, p) for p in leaders]
+    if order:
+        others += [(Role.UNIT_LIAISON, p) for p in liaisons]
+    # The others first: enqueue keeps one context per person, the last one given.
     return NoticeRequest(NoticeKind.APPEAL_OUTCOME, ev.unit_id, (
-        *(Addressee(Role.UNIT_LEADER, p, AppealOutcomeContext(
-            appellant_name=about, recipient_name=p.name, **common)) for p in leaders),
+        *(Addressee(role, p, AppealOutcomeContext(
+            appellant_name=about, recipient_name=p.name, **common)) for role, p in others),
         *(Addressee(Role.APPELLANT, p, AppealOutcomeContext(appellant_name=p.name, **common))
-          for p in appellant)))
+          for p in appellant)), frozenset() if order else frozenset({Role.UNIT_LIAISON}))
 
 
 def acknowledgement(ev: ComplaintFiled, complainant: Person, handling_unit_name: str,

@@ -64,9 +64,10 @@ class AppealRuled(EventPayload):
     decision: str
     new_measure: str | None = None
     ruled_at: AwareDatetime
-    # Added (optional): the measure appealed against. A reduction's revision is published just
-    # before this event, so a consumer's copy of the measure already holds the new one.
-    original_measure: str | None = Field(None, description="Ladder code appealed against")
+    # Added (optional): the measure ruled on, as last published (a recount while the appeal was
+    # pending may have moved it). A reduction's revision is published just before this event,
+    # so a consumer's copy of the measure already holds the new one.
+    original_measure: str | None = Field(None, description="Ladder code the ruling changes")
 
 
 @event("score.changed")

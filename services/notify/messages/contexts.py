@@ -95,6 +95,8 @@ class MeasureDecidedContext(_Context):
     # an exemption, a re-order): the notice says it replaces the earlier one.
     revised: bool = Field(default=False, description="变更后的决定")
     previous_measure: MeasureKind | None = Field(default=None, description="变更前的措施")
+    # A 督办 revised as a 督办: its order and clock go on from the first notice.
+    rectification_continues: bool = Field(default=False, description="整改时限按原督办决定")
 
     @model_validator(mode="after")
     def _supervision_needs_deadline(self) -> MeasureDecidedContext:

@@ -81,7 +81,7 @@ async def test_a_reduction_on_appeal_is_marked_as_the_rulings_doing(svc):
         decided_at=T0 + 8 * DAY, decided_by="county-office", reasoning="情节较轻"), mid,
         T0 + 8 * DAY, unit_id="WJJ"))
     [ruled] = await svc.wait_events(svc.topics.accountability, "appeal.ruled", 1)
-    # Named, because the revision below reaches consumers first.
+    # Named (the code when ruled on), because the revision below reaches consumers first.
     assert ruled.payload["original_measure"] == "public_criticism"
     [revised] = await svc.wait_events(svc.topics.accountability, "measure.decided", 1,
                                       where=lambda e: e.payload["revision"] > 0)

@@ -92,6 +92,7 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
                             superseded=True)
     while_frozen = ev.measure("MS-3", "admonitory_talk", "诫勉谈话", "H1", revision=1,
                               status="frozen")
+    # As accountability names it: the code when ruled on, which the recount above moved.
     ruled = ev.wrap(AppealRuled(appeal_id="SS-3", measure_id="MS-3", person_id="H1",
                                 unit_id="JYJ", decision="reduced", new_measure="admonition",
                                 original_measure="admonitory_talk", ruled_at=ev.WHEN),
@@ -110,12 +111,13 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
         ("measure_decided", "H1"): 6, ("measure_decided", "D1"): 6,
         ("measure_decided", "L1"): 1,                   # MS-4 replaces the 督办 the unit was given
         ("supervision_ordered", "L1"): 2, ("supervision_ordered", "D1"): 2,
+        ("supervision_ordered", "H1"): 1,               # MS-4 names the handler
         ("measure_withdrawn", "H1"): 1, ("measure_withdrawn", "D1"): 2,
         ("measure_withdrawn", "L1"): 1,                 # the unit was told to rectify
         ("appeal_outcome", "H1"): 1,                    # the reduction: told once, by the ruling
         ("appeal_outcome", "D1"): 1,                    # and to the leader, about the appellant
     }, sms
-    assert Counter(c for _, _, c, *_ in rows) == {"sms": 23, "email": 23}
+    assert Counter(c for _, _, c, *_ in rows) == {"sms": 24, "email": 24}
     assert {s for _, _, _, s, *_ in rows} == {"pending"}
     text = {(e, r): t for _, r, c, _, t, e in rows if c == "sms"}
     assert "给予提醒" in text[first.event_id, "H1"] and "变更" not in text[first.event_id, "H1"]
@@ -129,7 +131,7 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
     assert "邓局长同志：韩承办对MS-3" in text[ruled.event_id, "D1"]
     assert "原督办决定变更为对韩承办给予效能告诫" in text[escalated.event_id, "L1"]
     # Sent as any notice is.
-    assert await h.drain(h.sender("s1")) == 46
-    assert len(h.stub.requests) == 23 and len(h.smtp.received) == 23
+    assert await h.drain(h.sender("s1")) == 48
+    assert len(h.stub.requests) == 24 and len(h.smtp.received) == 24
     subjects = {str(m["Subject"]) for m in h.smtp.received}
     assert "关于撤销对韩承办给予效能告诫决定的通知（MS-1）" in subjects, subjects

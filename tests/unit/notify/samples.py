@@ -244,3 +244,10 @@ SAMPLES.update({
 SAMPLES["appeal_reduced_to_the_leader"] = (
     NoticeKind.APPEAL_OUTCOME,
     _appeal(AppealOutcome.REDUCED, new_measure=MeasureKind.ADMONITION, recipient_name="赵刚"))
+
+# A 督办 revised as a 督办 (its 从重 corrected): the order and its clock go on.
+SAMPLES["supervision_ordered_continues"] = (
+    NoticeKind.SUPERVISION_ORDERED,
+    _supervision.model_copy(update={
+        "rectification_deadline": None, "rectification_working_days": 10, "revised": True,
+        "previous_measure": MeasureKind.SUPERVISION, "rectification_continues": True}))

@@ -166,3 +166,32 @@ def test_the_unit_leader_hears_the_appeal_outcome_about_the_appellant() -> None:
     own = appeal_notice(ruled, "县教育局", "admonition", [leader], [leader], "邓局长")
     assert own.addressees[-1].role is Role.APPELLANT
     assert own.addressees[-1].context.recipient_name is None
+
+
+def test_the_liaison_hears_an_appeal_ruling_only_where_a_supervision_order_is_involved() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    revoked = ev.appeal("MS-1").parsed()
+    plain = appeal_notice(revoked, "县教育局", "admonition", [handler], [], "韩承办", [liaison])
+    assert {a.person.person_id for a in plain.addressees} == {"H1"}
+    assert plain.not_applicable == {Role.UNIT_LIAISON}
+    order = appeal_notice(revoked, "县教育局", "supervision", [handler], [], "韩承办", [liaison])
+    assert {(a.role, a.person.person_id) for a in order.addressees} == {
+        (Role.UNIT_LIAISON, "L1"), (Role.APPELLANT, "H1")}
+    assert not order.not_applicable
+
+
+def test_revision_wording_between_rungs_that_share_a_wording_and_within_one_order() -> None:
+    handler = Person("H1", "韩承办", "JYJ", "13800000002")
+    demerit = ev.measure("MS-1", "demerit", "记过", "H1", revision=1).parsed()
+    ctx = measure_notice(demerit, "县教育局", handler, {}, revised=True,
+                         previous_code="warning").addressees[0].context
+    assert ctx.previous_measure is None and not ctx.measure_changed  # "原决定予以变更"
+    same_order = ev.measure("MS-2", "supervision", "督办", None, working_days=10,
+                            revision=1).parsed()
+    ctx = measure_notice(same_order, "县教育局", None, {Role.UNIT_LIAISON: [handler]},
+                         revised=True, previous_code="supervision").addressees[0].context
+    assert ctx.rectification_continues
+    new_order = measure_notice(same_order, "县教育局", None, {Role.UNIT_LIAISON: [handler]},
+                               revised=True, previous_code="admonition").addressees[0].context
+    assert not new_order.rectification_continues
