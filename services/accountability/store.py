@@ -166,25 +166,6 @@ async def measure_by_id(s: AsyncSession, schema: str, measure_id: uuid.UUID,
                          rectification_orders=r.rectification_orders) if r else None
 
 
-async def save_measure(s: AsyncSession, schema: str, m: Measure, *, period: str, revision: int,
-                       superseded: bool, decided_at: datetime,
-                       order: RectificationOrder = RectificationOrder()) -> None:
-    """Upsert, as bulk.save_measures does; `order` is the one the caller worked out from the
-    stored revision (domain RectificationOrder), so it is written as given."""
-    await s.execute(text(
-        f'INSERT INTO "{schema}".measures (measure_id, fault_id, unit_id, person_id, code, '
-        "points, status, occurred_on, period, revision, superseded, decided_at, "
-        "rectification_ordered_at, rectification_orders, body) VALUES (:id, :f, :u, :p, :c, "
-        ":pts, :st, :d, :per, :rev, :sup, :at, :ord, :ords, CAST(:b AS jsonb)) ON CONFLICT "
-        "(measure_id) DO UPDATE SET code = :c, points = :pts, status = :st, period = :per, "
-        "revision = :rev, superseded = :sup, decided_at = :at, rectification_ordered_at = :ord, "
-        "rectification_orders = :ords, body = CAST(:b AS jsonb)"),
-        {"id": m.id, "f": m.fault_id, "u": m.unit_id, "p": m.person_id, "c": m.code,
-         "pts": m.points, "st": m.status.value, "d": m.occurred_on, "per": period,
-         "rev": revision, "sup": superseded, "at": decided_at, "ord": order.started_at,
-         "ords": order.number, "b": _j(m)})
-
-
 @dataclass(frozen=True)
 class ScoredMeasure:
     """What scoring reads of a measure (score_units is duck-typed): cheaper than a full body."""

@@ -9,7 +9,7 @@ from shared.clock import local
 from shared.envelope import Envelope
 from shared.events.accountability import AppealRuled, BulletinPublished, MeasureDecided
 from shared.events.complaints import ComplaintConcluded, ComplaintFiled
-from shared.events.deadlines import DeadlineMissed, DeadlineWarned
+from shared.events.deadlines import DeadlineMet, DeadlineMissed, DeadlineWarned
 from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegistered
 from shared.events.vocab import COUNTY_OFFICE
 from shared.logs import get_logger
@@ -45,7 +45,7 @@ def make_prepare(roster: RosterCache) -> Prepare:
 # What the handler acts on; the pipeline passes over anything else on its topics unparsed.
 ACCEPTS = frozenset(cls.event_type for cls in (
     UnitRegistered, PersonRegistered, PersonAppointed, ComplaintFiled, ComplaintConcluded,
-    DeadlineWarned, DeadlineMissed, MeasureDecided, AppealRuled, BulletinPublished))
+    DeadlineWarned, DeadlineMissed, DeadlineMet, MeasureDecided, AppealRuled, BulletinPublished))
 
 
 def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
@@ -85,6 +85,11 @@ def make_handler(deps: Deps, roster: RosterCache | None = None) -> Handler:
                 if isinstance(ev, DeadlineMissed):
                     by_role[Role.UNIT_LEADER] = r.holders(f.unit_id, "leader", today)
                 requests.append(planning.deadline_notice(ev, r.unit_name(f.unit_id), by_role))
+            case DeadlineMet() if ev.deadline.kind == "rectification":
+                f = ev.deadline
+                requests.append(planning.supervision_closed(ev, r.unit_name(f.unit_id), {
+                    Role.UNIT_LIAISON: r.holders(f.unit_id, "liaison", today),
+                    Role.UNIT_LEADER: r.holders(f.unit_id, "leader", today)}))
             case MeasureDecided():
                 # What notify last recorded, read before this revision replaces it (a first
                 # decision has nothing before it: no look-up).

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from shared.events.accountability import AppealRuled, MeasureDecided
 from shared.events.complaints import ComplaintConcluded, ComplaintFiled
-from shared.events.deadlines import DeadlineMissed, DeadlineWarned
+from shared.events.deadlines import DeadlineMet, DeadlineMissed, DeadlineWarned
 from shared.messaging.errors import Rejected
 
 from .roster import Person
@@ -28,6 +28,7 @@ from .messages.contexts import (
     MeasureDecidedContext,
     MeasureKind,
     MeasureWithdrawnContext,
+    SupervisionClosedContext,
     MonthlyBulletinContext,
     NoticeKind,
 )
@@ -111,6 +112,18 @@ class KnownMeasure:
     code: str
     revision: int
     superseded: bool
+
+
+def supervision_closed(ev: DeadlineMet, unit_name: str,
+                       by_role: Mapping[Role, Sequence[Person]]) -> NoticeRequest:
+    """督办销号 to the unit that was ordered to rectify (its liaison and leader)."""
+    d = ev.deadline
+    make = lambda p: SupervisionClosedContext(  # noqa: E731
+        recipient_name=p.name, unit_name=unit_name, decision_ref=d.subject_id,
+        closed_at=ev.met_at,
+        late_working_days=ev.lateness_working_days if ev.late and ev.lateness_working_days else None)
+    return NoticeRequest(NoticeKind.SUPERVISION_CLOSED, d.unit_id,
+                         tuple(Addressee(r, p, make(p)) for r, p in _people(by_role)))
 
 
 class MeasureChange(StrEnum):

@@ -18,11 +18,14 @@ NOTIFIED = {"complaint.filed", "complaint.concluded", "deadline.warned", "deadli
 
 
 def notified(env: Envelope) -> bool:
-    """Whether notify must have planned notices for this event. measure.decided: a decision, a
+    """Whether notify must have planned notices for this event. deadline.met: only a
+    rectification clock's (督办销号). measure.decided: a decision, a
     change (frozen by a pending appeal or not) or a withdrawal is told; a revoked measure and a
     reduction on appeal are appeal.ruled's to tell. (Notify consumes every measure.decided,
     so each withdrawal follows a decision it recorded; a reduced measure recounted later is
     told too but not required here.)"""
+    if env.event_type == "deadline.met":  # 督办销号; other clocks met concern nobody's phone
+        return env.payload["deadline"]["kind"] == "rectification"
     if env.event_type != "measure.decided":
         return env.event_type in NOTIFIED
     p = env.payload

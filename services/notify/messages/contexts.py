@@ -19,6 +19,7 @@ class NoticeKind(StrEnum):
     MEASURE_DECIDED = "measure_decided"  # 提醒 / 效能告诫 / 通报批评 / 诫勉谈话 / 处分移送
     SUPERVISION_ORDERED = "supervision_ordered"  # 督办, with a rectification deadline
     MEASURE_WITHDRAWN = "measure_withdrawn"  # 措施撤销: its fault exempted or recounted
+    SUPERVISION_CLOSED = "supervision_closed"  # 督办销号: the rectification confirmed
     COMPLAINT_ACKNOWLEDGED = "complaint_acknowledged"
     COMPLAINT_RESULT = "complaint_result"
     APPEAL_OUTCOME = "appeal_outcome"
@@ -137,6 +138,17 @@ class MeasureWithdrawnContext(_Context):
         return MEASURE_LABELS[self.measure]
 
 
+class SupervisionClosedContext(_Context):
+    """督办销号: the office confirmed the rectification a 督办 ordered (deadline.met of the
+    measure's rectification clock)."""
+
+    recipient_name: str
+    unit_name: str
+    decision_ref: str = Field(description="督办决定文号")
+    closed_at: AwareDatetime = Field(description="整改完成时间（办公室确认）")
+    late_working_days: int | None = Field(default=None, ge=1, description="超出整改时限的工作日")
+
+
 class ComplaintAcknowledgedContext(_Context):
     complainant_name: str = Field(description="称呼，如 王女士")
     complaint_ref: str
@@ -223,6 +235,7 @@ CONTEXT_MODELS: dict[NoticeKind, type[_Context]] = {
     NoticeKind.MEASURE_DECIDED: MeasureDecidedContext,
     NoticeKind.SUPERVISION_ORDERED: MeasureDecidedContext,
     NoticeKind.MEASURE_WITHDRAWN: MeasureWithdrawnContext,
+    NoticeKind.SUPERVISION_CLOSED: SupervisionClosedContext,
     NoticeKind.COMPLAINT_ACKNOWLEDGED: ComplaintAcknowledgedContext,
     NoticeKind.COMPLAINT_RESULT: ComplaintResultContext,
     NoticeKind.APPEAL_OUTCOME: AppealOutcomeContext,
@@ -244,4 +257,5 @@ __all__ = [
     "MeasureWithdrawnContext",
     "MonthlyBulletinContext",
     "NoticeKind",
+    "SupervisionClosedContext",
 ]

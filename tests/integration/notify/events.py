@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from shared.envelope import Envelope, EventPayload
 from shared.events.accountability import AppealRuled, BulletinPublished, MeasureDecided
 from shared.events.complaints import Complainant, ComplaintConcluded, ComplaintFiled
-from shared.events.deadlines import DeadlineFacts, DeadlineMissed, DeadlineWarned, Responsible
+from shared.events.deadlines import (
+    DeadlineFacts, DeadlineMet, DeadlineMissed, DeadlineWarned, Responsible,
+)
 from shared.events.roster import PersonAppointed, PersonRegistered, UnitRegistered
 from shared.events.vocab import ComplaintCategory, ComplaintChannel, Role, UnitKind
 
@@ -54,6 +56,12 @@ def warned(subject_id: str = "M-001", **kw) -> Envelope:
 
 def missed(subject_id: str = "M-001", **kw) -> Envelope:
     return wrap(DeadlineMissed(deadline=facts(subject_id, **kw), missed_at=WHEN), subject_id,
+                producer="deadlines", unit_id="JYJ")
+
+
+def met(subject_id: str = "M-001", late_by: int = 0, **kw) -> Envelope:
+    return wrap(DeadlineMet(deadline=facts(subject_id, **kw), met_at=WHEN, late=late_by > 0,
+                            lateness_working_days=late_by), subject_id,
                 producer="deadlines", unit_id="JYJ")
 
 

@@ -135,3 +135,23 @@ async def test_revisions_are_told_as_changes_and_withdrawals(notify):
     assert len(h.stub.requests) == 24 and len(h.smtp.received) == 24
     subjects = {str(m["Subject"]) for m in h.smtp.received}
     assert "关于撤销对韩承办给予效能告诫决定的通知（MS-1）" in subjects, subjects
+
+
+async def test_a_confirmed_rectification_closes_the_supervision_order_for_the_unit(notify):
+    """督办销号: the rectification clock met (on time or late) is told to the unit's liaison and
+    leader; other clocks met concern nobody's phone."""
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    on_time = ev.met("MS-7", kind="rectification", handler_id=None)
+    late = ev.met("MS-8", late_by=2, kind="rectification", handler_id=None)
+    await h.publish(h.topics.deadlines, on_time, late, ev.met("M-001"))
+    await h.wait_inbox(10)
+    rows = await h.rows("SELECT kind, recipient_id, channel, body_text, source_event_id "
+                        "FROM {s}.notices")
+    assert Counter((k, r, c) for k, r, c, *_ in rows) == {
+        ("supervision_closed", p, c): 2 for p in ("L1", "D1") for c in ("sms", "email")}
+    text = {(e, r): t for _, r, c, t, e in rows if c == "sms"}
+    assert "督办事项（MS-7）整改情况已经确认，予以销号。" in text[on_time.event_id, "L1"]
+    assert "超出整改时限2个工作日" in text[late.event_id, "D1"]
+    assert await h.drain(h.sender("s1")) == 8

@@ -18,6 +18,7 @@ from services.notify.messages import (
     MeasureWithdrawnContext,
     MonthlyBulletinContext,
     NoticeKind,
+    SupervisionClosedContext,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -251,3 +252,14 @@ SAMPLES["supervision_ordered_continues"] = (
     _supervision.model_copy(update={
         "rectification_deadline": None, "rectification_working_days": 10, "revised": True,
         "previous_measure": MeasureKind.SUPERVISION, "rectification_continues": True}))
+
+# 督办销号: the rectification confirmed in time, and late (after the red card).
+SAMPLES["supervision_closed"] = (
+    NoticeKind.SUPERVISION_CLOSED,
+    SupervisionClosedContext(recipient_name="李明", unit_name="县市场监督管理局",
+                             decision_ref="县效能〔2026〕13号", closed_at=at(6, 12, 16, 0)))
+SAMPLES["supervision_closed_late"] = (
+    NoticeKind.SUPERVISION_CLOSED,
+    SupervisionClosedContext(recipient_name="李明", unit_name="县市场监督管理局",
+                             decision_ref="县效能〔2026〕13号", closed_at=at(6, 22, 16, 0),
+                             late_working_days=2))

@@ -12,7 +12,7 @@ from services.notify.delivery import RetryPolicy, decide
 from services.notify.directory import Person
 from services.notify.messages import MeasureKind, NoticeKind
 from services.notify.planning import (
-    KnownMeasure, MeasureChange, appeal_notice, deadline_notice, measure_change, measure_kind, measure_notice,
+    KnownMeasure, MeasureChange, appeal_notice, deadline_notice, supervision_closed, measure_change, measure_kind, measure_notice,
     withdrawal_notice,
 )
 from services.notify.routing import QuietHours, Role
@@ -195,3 +195,15 @@ def test_revision_wording_between_rungs_that_share_a_wording_and_within_one_orde
     new_order = measure_notice(same_order, "县教育局", None, {Role.UNIT_LIAISON: [handler]},
                                revised=True, previous_code="admonition").addressees[0].context
     assert not new_order.rectification_continues
+
+
+def test_a_supervision_order_closes_with_its_lateness_only_when_late() -> None:
+    liaison = Person("L1", "刘联络", "JYJ", "13800000001")
+    on_time = supervision_closed(ev.met("MS-7", kind="rectification").parsed(), "县教育局",
+                                 {Role.UNIT_LIAISON: [liaison]})
+    assert on_time.kind is NoticeKind.SUPERVISION_CLOSED
+    assert on_time.addressees[0].context.decision_ref == "MS-7"
+    assert on_time.addressees[0].context.late_working_days is None
+    late = supervision_closed(ev.met("MS-8", late_by=2, kind="rectification").parsed(),
+                              "县教育局", {Role.UNIT_LIAISON: [liaison]})
+    assert late.addressees[0].context.late_working_days == 2

@@ -44,6 +44,7 @@ def test_every_kind_is_routed_and_quiet_hours_come_from_yaml() -> None:
          {Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.PERSON_CONCERNED}),
         (NoticeKind.MEASURE_WITHDRAWN,
          {Role.PERSON_CONCERNED, Role.UNIT_LEADER, Role.UNIT_LIAISON}),
+        (NoticeKind.SUPERVISION_CLOSED, {Role.UNIT_LIAISON, Role.UNIT_LEADER}),
         (NoticeKind.COMPLAINT_ACKNOWLEDGED, {Role.COMPLAINANT}),
         (NoticeKind.COMPLAINT_RESULT, {Role.COMPLAINANT}),
         (NoticeKind.APPEAL_OUTCOME, {Role.APPELLANT, Role.UNIT_LEADER, Role.UNIT_LIAISON}),
