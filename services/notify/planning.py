@@ -121,7 +121,7 @@ def supervision_closed(ev: DeadlineMet, unit_name: str,
     make = lambda p: SupervisionClosedContext(  # noqa: E731
         recipient_name=p.name, unit_name=unit_name, decision_ref=d.subject_id,
         closed_at=ev.met_at,
-        late_working_days=ev.lateness_working_days if ev.late and ev.lateness_working_days else None)
+        late_working_days=ev.lateness_working_days or None)
     return NoticeRequest(NoticeKind.SUPERVISION_CLOSED, d.unit_id,
                          tuple(Addressee(r, p, make(p)) for r, p in _people(by_role)))
 
@@ -137,7 +137,8 @@ class MeasureChange(StrEnum):
 def measure_change(ev: MeasureDecided, previous: KnownMeasure | None) -> MeasureChange | None:
     """Pure. `previous`: the measure as notify last recorded it (None: never seen). Accountability
     publishes a measure only when what its recipients were told changes (code, points, rule,
-    从重) or it is withdrawn; a freeze or a ruling alone publishes nothing. None: nobody is told
+    从重) or it is withdrawn; a freeze, or a ruling that upholds or revokes, publishes nothing
+    for it. None: nobody is told
     here — a revoked measure (appeal.ruled told the appellant), or the new rung a 'reduced'
     ruling set (appeal.ruled again)."""
     if ev.status == "revoked":
@@ -168,6 +169,15 @@ def _concerned(ev: MeasureDecided, unit_name: str, concerned: Person | None,
     return people, concerned.name if concerned else unit_name
 
 
+def _liaison_only_if(told: bool, people: dict) -> frozenset[Role]:
+    """Leave the liaison out of a notice they have no part in; their absence is then not a
+    missing contact (the notice's `not_applicable`)."""
+    if told:
+        return frozenset()
+    people.pop(Role.UNIT_LIAISON, None)
+    return frozenset({Role.UNIT_LIAISON})
+
+
 def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
                    by_role: Mapping[Role, Sequence[Person]], *, revised: bool = False,
                    previous_code: str | None = None) -> NoticeRequest:
@@ -182,10 +192,8 @@ def measure_notice(ev: MeasureDecided, unit_name: str, concerned: Person | None,
         previous = None  # another rung with the same wording (警告 → 记过): "原决定予以变更"
     # The liaison hears of a measure (other than a 督办, which the unit answers) only when it
     # replaces a 督办: the unit was told to rectify, and that order has now ended.
-    absent: frozenset[Role] = frozenset()
-    if kind is NoticeKind.MEASURE_DECIDED and previous is not MeasureKind.SUPERVISION:
-        people.pop(Role.UNIT_LIAISON, None)
-        absent = frozenset({Role.UNIT_LIAISON})
+    absent = _liaison_only_if(kind is not NoticeKind.MEASURE_DECIDED
+                              or previous is MeasureKind.SUPERVISION, people)
 
     def make(p: Person) -> MeasureDecidedContext:
         return MeasureDecidedContext(
@@ -210,15 +218,12 @@ def withdrawal_notice(ev: MeasureDecided, unit_name: str, concerned: Person | No
     liaison where the unit itself was told (a 督办 to rectify, or a measure on the unit)."""
     measure = measure_kind(ev.measure)
     people, person_name = _concerned(ev, unit_name, concerned, by_role)
-    liaison_told = measure is MeasureKind.SUPERVISION or ev.person_id is None
-    if not liaison_told:
-        people.pop(Role.UNIT_LIAISON, None)
+    absent = _liaison_only_if(measure is MeasureKind.SUPERVISION or ev.person_id is None, people)
     make = lambda p: MeasureWithdrawnContext(  # noqa: E731
         recipient_name=p.name, unit_name=unit_name, person_name=person_name, measure=measure,
         decision_ref=ev.measure_id, withdrawn_at=ev.decided_at)
     return NoticeRequest(NoticeKind.MEASURE_WITHDRAWN, ev.unit_id,
-                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)),
-                         frozenset() if liaison_told else frozenset({Role.UNIT_LIAISON}))
+                         tuple(Addressee(r, p, make(p)) for r, p in _people(people)), absent)
 
 
 def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
@@ -236,11 +241,12 @@ def appeal_notice(ev: AppealRuled, unit_name: str, original_code: str,
     new = measure_kind(ev.new_measure) if outcome is AppealOutcome.REDUCED and ev.new_measure else None
     if outcome is AppealOutcome.REDUCED and new is None:
         raise Rejected("a reduced appeal ruling must name the new measure")
+    original = measure_kind(original_code)
     common = dict(unit_name=unit_name, appeal_ref=ev.appeal_id,
-                  original_decision_ref=ev.measure_id, original_measure=measure_kind(original_code),
+                  original_decision_ref=ev.measure_id, original_measure=original,
                   outcome=outcome, new_measure=new, decided_at=ev.ruled_at)
     about = appellant_name or unit_name
-    order = MeasureKind.SUPERVISION in (common["original_measure"], new)
+    order = MeasureKind.SUPERVISION in (original, new)
     others = [(Role.UNIT_LEADER, p) for p in leaders]
     if order:
         others += [(Role.UNIT_LIAISON, p) for p in liaisons]
