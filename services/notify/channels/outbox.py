@@ -4,7 +4,9 @@ var/outbox/sms/<date>/<notice-id>.txt and each e-mail var/outbox/email/<date>/<n
 
 Files appear atomically (written without a name, O_TMPFILE, or as a temp file where the
 filesystem cannot; then linked into place, which fails if the name exists) and once per notice
-id. A notice is recorded as sent only once its file and its name are durable.
+id. A notice is recorded as sent only once its file and its name are durable. A send that finds
+its file already there (a re-send after a crash between a send and its record) reports so in
+its reason: the delivery log counts these crash-window re-sends instead of hiding them.
 
 Sends arriving together are written together: one worker-thread call per group of files. The
 group is made durable at once with syncfs(2), one call for the whole group, where the kernel
@@ -58,6 +60,11 @@ def _syncfs_usable() -> bool:
     return (major, minor) >= (5, 8) and hasattr(_LIBC, "syncfs")
 
 
+# The reason of a send whose file was already there: written by an earlier send whose record
+# died with its process (or by a twin holding an expired lease). Nobody gets a second message;
+# with a remote provider this would have been a duplicate, so it is counted, not hidden.
+ALREADY_THERE = "already there: this notice's file was written by an earlier send"
+
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _GROUP_SYNC = _syncfs_usable()  # else: fsync per file and per day folder
 
@@ -89,6 +96,12 @@ class FileToWrite:
     search: bool = False
 
 
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    existed: bool  # the name was taken already: this send wrote nothing new
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -100,13 +113,14 @@ def _write_all(fd: int, data: bytes) -> None:
 _UNNAMED = hasattr(os, "O_TMPFILE")  # cleared at the first refusal (filesystem, no /proc)
 
 
-def _link_unnamed(day_folder: Path, target: Path, data: bytes) -> bool:
+def _link_unnamed(day_folder: Path, target: Path, data: bytes) -> bool | None:
     """Write the file without a name (O_TMPFILE), fsync it, then give it its name. Cheaper than
     a temp name created and unlinked per file (two folder updates fewer), and a crash leaves no
-    temp file behind. False when the filesystem refuses: the caller uses a temp name."""
+    temp file behind. None when the filesystem refuses (the caller uses a temp name); else
+    whether the name existed already."""
     global _UNNAMED
     if not _UNNAMED:
-        return False
+        return None
     try:
         fd = os.open(day_folder, os.O_TMPFILE | os.O_WRONLY, 0o600)  # as mkstemp: phone numbers
     except OSError as exc:
@@ -114,7 +128,7 @@ def _link_unnamed(day_folder: Path, target: Path, data: bytes) -> bool:
         if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
             raise  # disk full, permissions: this file fails, as it would with a temp name
         _UNNAMED = False
-        return False
+        return None
     try:
         _write_all(fd, data)
         # linkat(..., AT_SYMLINK_FOLLOW) on /proc/self/fd/N names the file (open(2)). os.link
@@ -123,15 +137,15 @@ def _link_unnamed(day_folder: Path, target: Path, data: bytes) -> bool:
         try:
             os.link(f"/proc/self/fd/{fd}", target, src_dir_fd=_any_dir_fd(), follow_symlinks=True)
         except FileExistsError:
-            pass  # written before (a retry after a crash) or by a twin: the first one stands
+            return True  # written before (a retry after a crash) or by a twin: the first stands
         except OSError as exc:
             if exc.errno not in (errno.ENOENT, errno.EXDEV, errno.EPERM):
                 raise
             _UNNAMED = False  # no /proc, or it cannot be followed here
-            return False
+            return None
     finally:
         os.close(fd)
-    return True
+    return False
 
 
 _ROOT_FD: int | None = None
@@ -144,7 +158,8 @@ def _any_dir_fd() -> int:
     return _ROOT_FD
 
 
-def _link_via_temp_name(day_folder: Path, target: Path, f: FileToWrite) -> None:
+def _link_via_temp_name(day_folder: Path, target: Path, f: FileToWrite) -> bool:
+    """Whether the name existed already."""
     fd, temp_name = tempfile.mkstemp(dir=day_folder, prefix=".tmp-", suffix=f.suffix)
     try:
         try:
@@ -154,15 +169,16 @@ def _link_via_temp_name(day_folder: Path, target: Path, f: FileToWrite) -> None:
         try:
             os.link(temp_name, target)  # atomic and never overwrites: a concurrent twin loses
         except FileExistsError:
-            pass  # written before (a retry after a crash) or by a twin: the first one stands
+            return True  # written before (a retry after a crash) or by a twin: the first stands
+        return False
     finally:
         os.unlink(temp_name)
 
 
-def _link_once(folder: Path, f: FileToWrite, made: set[Path]) -> tuple[Path, bool]:
+def _link_once(folder: Path, f: FileToWrite, made: set[Path]) -> tuple[Written, bool]:
     """The file in place (not yet durable); True when its folder must be fsync'd."""
     if f.search and (existing := next(folder.glob(f"*/{f.notice_id}{f.suffix}"), None)):
-        return existing, False
+        return Written(existing, existed=True), False
     day_folder = folder / f.day.astimezone(LOCAL_TZ).date().isoformat()
     if day_folder not in made:
         day_folder.mkdir(parents=True, exist_ok=True)
@@ -170,15 +186,16 @@ def _link_once(folder: Path, f: FileToWrite, made: set[Path]) -> tuple[Path, boo
             _fsync_dir(folder)
         made.add(day_folder)
     target = day_folder / f"{f.notice_id}{f.suffix}"
-    if not _link_unnamed(day_folder, target, f.data):
-        _link_via_temp_name(day_folder, target, f)
+    existed = _link_unnamed(day_folder, target, f.data)
+    if existed is None:
+        existed = _link_via_temp_name(day_folder, target, f)
     # Fsync'd even when the name existed: a twin may have linked it and not fsync'd yet.
-    return target, True
+    return Written(target, existed), True
 
 
-def write_files(folder: Path, files: list[FileToWrite], made: set[Path]) -> list[Path | OSError]:
+def write_files(folder: Path, files: list[FileToWrite], made: set[Path]) -> list[Written | OSError]:
     """Write a group of files under `folder` (blocking; in a worker thread). One result per file,
-    in order: its path once the file and its name are durable, or the OSError that stopped it
+    in order: where it is once the file and its name are durable, or the OSError that stopped it
     (the others go on). `made`: day folders known to exist (one mkdir per day)."""
     if not _GROUP_SYNC:
         return _write_fsyncing_each(folder, files, made)
@@ -191,37 +208,37 @@ def write_files(folder: Path, files: list[FileToWrite], made: set[Path]) -> list
         try:
             _syncfs(fd)
         except OSError as exc:  # none of them may survive a crash: none of them is sent
-            results = [exc if isinstance(r, Path) else r for r in results]
+            results = [exc if isinstance(r, Written) else r for r in results]
     finally:
         os.close(fd)
     return results
 
 
 def _write_each(folder: Path, files: list[FileToWrite],
-                made: set[Path]) -> tuple[list[Path | OSError], set[Path]]:
+                made: set[Path]) -> tuple[list[Written | OSError], set[Path]]:
     """Each file in place, not yet durable; and the folders whose new names need an fsync."""
-    results: list[Path | OSError] = []
+    results: list[Written | OSError] = []
     to_sync: set[Path] = set()
     for f in files:
         try:
-            path, sync = _link_once(folder, f, made)
+            written, sync = _link_once(folder, f, made)
         except OSError as exc:  # disk full, permissions: this file only
             results.append(exc)
             continue
-        results.append(path)
+        results.append(written)
         if sync:
-            to_sync.add(path.parent)
+            to_sync.add(written.path.parent)
     return results, to_sync
 
 
 def _write_fsyncing_each(folder: Path, files: list[FileToWrite],
-                         made: set[Path]) -> list[Path | OSError]:
+                         made: set[Path]) -> list[Written | OSError]:
     results, to_sync = _write_each(folder, files, made)
     for day_folder in to_sync:
         try:
             _fsync_dir(day_folder)
         except OSError as exc:  # the names in it may not survive a crash: none of them is sent
-            results = [exc if isinstance(r, Path) and r.parent == day_folder else r
+            results = [exc if isinstance(r, Written) and r.path.parent == day_folder else r
                        for r in results]
     return results
 
@@ -238,22 +255,23 @@ class _OutboxChannel:
         self.root = Path(root)
         self._clock = clock
         self._made: set[Path] = set()  # day folders known to exist (one mkdir per day)
-        self._queue: list[tuple[FileToWrite, asyncio.Future[Path | OSError]]] = []
+        self._queue: list[tuple[FileToWrite, asyncio.Future[Written | OSError]]] = []
         self._writers: set[asyncio.Task] = set()
 
     async def _store(self, notice_id: str, suffix: str, data: bytes,
                      created_at: datetime | None) -> DeliveryResult:
         f = FileToWrite(notice_id, suffix, data, created_at or self._clock(), created_at is None)
-        done: asyncio.Future[Path | OSError] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[Written | OSError] = asyncio.get_running_loop().create_future()
         self._queue.append((f, done))
         if len(self._writers) < WRITERS:
             task = asyncio.ensure_future(self._write_queued())
             self._writers.add(task)
             task.add_done_callback(self._writers.discard)
-        path = await done
-        if isinstance(path, OSError):  # disk full, permissions: fixable, so retry
-            return DeliveryResult.transient(f"outbox write failed: {path.strerror}")
-        return DeliveryResult.ok(str(path.relative_to(self.root)))
+        written = await done
+        if isinstance(written, OSError):  # disk full, permissions: fixable, so retry
+            return DeliveryResult.transient(f"outbox write failed: {written.strerror}")
+        return DeliveryResult.ok(str(written.path.relative_to(self.root)),
+                                 ALREADY_THERE if written.existed else "")
 
     async def _write_queued(self) -> None:
         """Write what is queued, a group at a time, until the queue is empty. A group takes its
@@ -270,7 +288,7 @@ class _OutboxChannel:
                 for (_, done), result in zip(group, results):
                     if done.done():  # its send was cancelled: the file stands anyway
                         continue
-                    if isinstance(result, Path | OSError):
+                    if isinstance(result, Written | OSError):
                         done.set_result(result)
                     else:
                         done.set_exception(result)

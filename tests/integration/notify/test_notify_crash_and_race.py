@@ -126,3 +126,31 @@ async def test_a_send_outliving_its_lease_is_recorded_as_lost_and_changes_nothin
     # One NoticeSent, the recorded send's, and nothing else about this notice.
     assert [e.event_type for e in await h.all_notices_events()] == ["notice.sent"]
     assert len(h.smtp.received) == 2  # the duplicate the lease could not prevent
+
+
+async def test_a_crash_window_resend_through_the_local_outbox_is_counted_not_doubled(
+        notify, tmp_path):
+    """The local outbox absorbs the re-send (one file per notice id), and the survivor's
+    attempt says so: the delivery log counts crash-window re-sends instead of hiding them."""
+    from services.notify.channels import OutboxEmailChannel, SmtpSettings
+    from services.notify.channels.outbox import ALREADY_THERE
+
+    h = notify
+    await h.one_email_to_the_leader()
+    files = OutboxEmailChannel(tmp_path, SmtpSettings(host="unused", port=25,
+                                                      from_address="xiaoneng@county.gov.cn"))
+    crashing = DiesAfterSending(files)
+    doomed = h.sender("doomed", Channels(sms=h.channels.sms, email=crashing))
+    task = asyncio.create_task(doomed.run_once())
+    await asyncio.wait_for(crashing.accepted.wait(), 10)
+    task.cancel()  # the file is durable, the record never committed
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    survivor = h.sender("survivor", Channels(sms=h.channels.sms, email=files))
+    h.clock.advance(timedelta(seconds=LEASE_S))
+    assert await h.drain(survivor) == 1
+    assert len(list(tmp_path.rglob("*.eml"))) == 1  # nobody got it twice
+    attempts = await h.rows("SELECT sender, outcome, reason FROM {s}.attempts")
+    assert attempts == [("survivor", "sent", ALREADY_THERE)]
+    assert await h.scalar("SELECT status FROM {s}.notices") == "sent"

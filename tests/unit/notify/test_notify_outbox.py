@@ -62,7 +62,10 @@ async def test_same_notice_id_twice_gives_one_file_even_on_another_day(tmp_path)
     channel = OutboxSmsChannel(tmp_path, clock=lambda: next(days))
     first = await channel.send(sms())
     second = await channel.send(OutgoingSms("n-7", "deadline_warning", "13800000000", "改过的文字"))
-    assert first == second
+    assert first.sent and second.sent
+    assert second.provider_message_id == first.provider_message_id
+    # The second send wrote nothing and says so: the delivery log counts crash-window re-sends.
+    assert (first.reason, second.reason) == ("", outbox.ALREADY_THERE)
     files = list((tmp_path / "sms").rglob("*.txt"))
     assert len(files) == 1 and "测试短信" in files[0].read_text(encoding="utf-8")
 
@@ -75,7 +78,8 @@ async def test_a_notice_files_under_the_day_it_was_created_whenever_it_is_sent(t
                                            created_at=made))
     again = await channel.send(OutgoingSms("n-5", "deadline_warning", "13800000000", "重发",
                                            created_at=made))  # a retry, a day later
-    assert first == again and first.provider_message_id == "sms/2026-05-15/n-5.txt"
+    assert first.provider_message_id == again.provider_message_id == "sms/2026-05-15/n-5.txt"
+    assert (first.reason, again.reason) == ("", outbox.ALREADY_THERE)
     files = list((tmp_path / "sms").rglob("*.txt"))
     assert len(files) == 1 and "第一次" in files[0].read_text(encoding="utf-8")
 
@@ -84,6 +88,7 @@ async def test_concurrent_duplicates_give_one_file(tmp_path) -> None:
     channel = OutboxSmsChannel(tmp_path, clock=lambda: LATE_EVENING_UTC)
     results = await asyncio.gather(*(channel.send(sms("n-9")) for _ in range(8)))
     assert all(r.sent for r in results)
+    assert sorted(r.reason for r in results) == [""] + [outbox.ALREADY_THERE] * 7
     assert len(list((tmp_path / "sms").rglob("*"))) == 2  # the day folder and one file
 
 
