@@ -21,6 +21,7 @@ from shared.logs import get_logger
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
+OUTBOX_ROW = "outbox_row"  # Kafka header: "<schema>/<outbox row id>" of the published row
 
 
 async def emit(session: AsyncSession, schema: str, topic: str, envelope: Envelope) -> None:
@@ -107,9 +108,13 @@ class OutboxRelay:
                 return 0
             # Send in id order and await every delivery before deleting: per-key order holds
             # and a row is never gone before the broker has it.
+            # outbox_row names the row a record came from: the same event id under two rows was
+            # emitted twice (a state change applied twice), under one row it was sent again
+            # after a crash between send and delete (harmless: consumers drop it by id).
             futures = [await self._producer.send(
                 r.topic, r.value, key=r.key.encode(),
-                headers=[(k, str(v).encode()) for k, v in (r.headers or {}).items()])
+                headers=[*((k, str(v).encode()) for k, v in (r.headers or {}).items()),
+                         (OUTBOX_ROW, f"{s}/{r.id}".encode())])
                 for r in rows]
             await asyncio.gather(*futures)
             # Deleted, not stamped: a stamp was a second row version with two new index

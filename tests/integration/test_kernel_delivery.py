@@ -45,6 +45,10 @@ async def test_duplicate_delivery_is_stored_once_and_poison_does_not_block(infra
         assert [e.payload["note_id"] for e in stored] == ["n1", "n3"]
         assert stored[0].causation_id == first.event_id
         assert stored[0].correlation_id == first.correlation_id
+        # Each record names its outbox row, so a reader can tell an event emitted twice (two
+        # rows) from one row sent again after a crash (the same row).
+        rows = [dict(r.headers)["outbox_row"].decode() for r in out.records]
+        assert all(r.startswith(f'{kernel["schema"]}/') for r in rows) and len(set(rows)) == 2
 
         letters = [json.loads(r.value) for r in dlq.records]
         assert letters[0]["value_text"] == "{not json"
