@@ -102,8 +102,12 @@ class Door:
                             status=e.status, reason=e.reason, body=data)
                 return error(e.status, e.code, errs)
             except IntegrityError:  # a concurrent request created the same case first
-                return error(409, "conflict", [("body", "a concurrent request changed this "
-                                                        "case; retry")])
+                # Its own code: unlike a conflict with the case's state, a retry settles it
+                # (the same request is then answered from the first one's record).
+                busy = error(409, "concurrent_request", [("body", "a concurrent request "
+                                                                     "changed this case; retry")])
+                busy.headers["Retry-After"] = "1"
+                return busy
         if answer.body["events"] and not answer.replayed:
             d.wake()
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}

@@ -75,3 +75,28 @@ async def test_second_supplement_request_with_new_content_is_a_breach_not_a_retr
         "matter.supplement_requested", "matter.one_time_notice_breached"]
     evs = await intake.wait_events(intake.topics.matters, 4, key=mid)
     assert [e.payload.get("request_number") for e in evs] == [None, 1, 2, 2]
+
+
+async def test_a_request_that_lost_a_race_is_told_to_retry_and_the_retry_gets_the_answer(
+        intake, monkeypatch):
+    """The unique constraint stops the second of two racing creations of one case. That is not
+    a conflict with the case's state: the caller gets its own code and Retry-After, and the
+    retry is answered from the winner's record."""
+    from sqlalchemy.exc import IntegrityError
+
+    from services.intake import http_api
+    cid = uid("C-")
+    first = await intake.post("/v1/complaints", filed(cid), **{"Idempotency-Key": "race-" + cid})
+    real_apply = http_api.apply
+
+    async def lose_the_race(*args, **kwargs):
+        monkeypatch.setattr(http_api, "apply", real_apply)  # once
+        raise IntegrityError("INSERT", {}, Exception("duplicate key value"))
+
+    monkeypatch.setattr(http_api, "apply", lose_the_race)
+    lost = await intake.post("/v1/complaints", filed(cid), **{"Idempotency-Key": "race-" + cid})
+    assert lost.status_code == 409 and lost.headers["Retry-After"] == "1"
+    assert lost.json()["error"] == "concurrent_request"
+    retried = await intake.post("/v1/complaints", filed(cid), **{"Idempotency-Key": "race-" + cid})
+    assert retried.status_code == 202 and retried.json() == first.json()
+    assert len(await intake.published(cid)) == 1
