@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
+from services.notify.channels.outbox import ALREADY_THERE
+from services.deadlines.codec import card_event_id
+from services.deadlines.domain.lifecycle import OVERDUE_ID
 from shared.envelope import Envelope
 from tests.reliability.analysis_flow import RunData, envelopes
 from tests.reliability.report import Tally
@@ -34,31 +37,61 @@ def notified(env: Envelope) -> bool:
     return bool(p.get("superseded")) or p.get("appeal_ruling") != "reduced"
 
 
+def card_action(env: Envelope) -> str:
+    """The poller's action id of a card: '75%' → 'pct75', '2wd' → 'wd2', a red card 'overdue'
+    (the inverse of deadlines' warning_label)."""
+    if env.event_type == "deadline.missed":
+        return OVERDUE_ID
+    label = env.payload["warning"]
+    if label.endswith("%"):
+        return f"pct{label[:-1]}"
+    return f"wd{label[:-2]}" if label.endswith("wd") else label
+
+
 async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelope],
                        now) -> None:
-    """A row whose red card fired has exactly one red card on the topic, and the reverse; an
-    open row already overdue (a minute of slack) has fired."""
+    """Every deadline fired exactly once, against its row: each action the row records as fired
+    has its card on the topic under the id (deadline, round, action); each card on the topic
+    is one the row fired (this round) or fired in an earlier round; an open row has fired every
+    warning and its red card already due (a minute of slack). (One outbox row per card: `check_emitted_once`.)"""
     conn = await asyncpg.connect(data.dsn)
     try:
-        rows = await conn.fetch(
-            "SELECT deadline_id, status, due_at, state->'fired' AS fired FROM deadlines.deadlines")
+        rows = await conn.fetch("SELECT deadline_id, round, status, due_at, state->'fired' AS "
+                                "fired, schedule->'warnings' AS warnings FROM deadlines.deadlines")
     finally:
         await conn.close()
-    # A lapsed window (退单, appeal) fires without a card: nobody is at fault.
-    fired_rows = {r["deadline_id"] for r in rows if r["fired"] and r["status"] != "lapsed"
-                  and "overdue" in json.loads(r["fired"])}
-    on_topic = {e.payload["deadline"]["deadline_id"] for e in deadline_events
-                if e.event_type == "deadline.missed"}
+    cards = {e.event_id: e for e in deadline_events
+             if e.event_type in ("deadline.warned", "deadline.missed")}
+    by_row = {r["deadline_id"]: r for r in rows}
     tally.count("deadlines.rows", len(rows))
-    for did in fired_rows - on_topic:
-        tally.flag("lost", "deadlines.red_card_published", did)
-    for did in on_topic - fired_rows:
-        tally.flag("unexpected", "deadlines.red_card_without_row", did)
-    for r in rows:  # a durable timer that never went off
-        if (r["status"] == "open" and r["due_at"] is not None
-                and "overdue" not in json.loads(r["fired"] or "[]")
-                and r["due_at"] < now - timedelta(minutes=1)):
+    tally.count("deadlines.cards", len(cards))
+    for r in rows:
+        fired = set(json.loads(r["fired"] or "[]"))
+        if r["status"] == "lapsed":  # a lapsed window (退单, appeal) fires without a card
+            fired.discard(OVERDUE_ID)
+        for action in fired:
+            if card_event_id(r["deadline_id"], r["round"], action) not in cards:
+                tally.flag("lost", "deadlines.card_published", f"{r['deadline_id']} {action}")
+        if r["status"] != "open" or r["due_at"] is None or OVERDUE_ID in fired:
+            continue
+        late = now - timedelta(minutes=1)
+        if r["due_at"] < late:  # a durable timer that never went off
             tally.flag("lost", "deadlines.timer_never_fired", r["deadline_id"])
+            continue
+        for w in json.loads(r["warnings"] or "[]"):  # a yellow card that never went off
+            if w["id"] not in fired and datetime.fromisoformat(w["at"]) < late:
+                tally.flag("lost", "deadlines.warning_never_fired", f"{r['deadline_id']} {w['id']}")
+    for eid, e in cards.items():
+        did, action = e.payload["deadline"]["deadline_id"], card_action(e)
+        row = by_row.get(did)
+        if row is None:
+            tally.flag("unexpected", "deadlines.card_without_row", f"{did} {action}")
+            continue
+        rounds = [n for n in range(row["round"] + 1) if card_event_id(did, n, action) == eid]
+        if not rounds:  # not the poller's id for this deadline and action: minted elsewhere
+            tally.flag("unexpected", "deadlines.card_id", f"{did} {action} {eid}")
+        elif rounds == [row["round"]] and action not in json.loads(row["fired"] or "[]"):
+            tally.flag("unexpected", "deadlines.card_not_fired_by_row", f"{did} {action}")
 
 
 async def check_accountability(data: RunData, tally: Tally, deadline_events: list[Envelope]) -> None:
@@ -109,6 +142,10 @@ async def check_notify(data: RunData, tally: Tally, outbox_dir: Path,
                                    "FROM notify.notices")
         sent_attempts = Counter(r[0] for r in await conn.fetch(
             "SELECT notice_id FROM notify.attempts WHERE outcome = 'sent'"))
+        # A send that found its file already there: the first send's record died with notify.
+        already = await conn.fetchval(
+            "SELECT count(*) FROM notify.attempts WHERE outcome = 'sent' AND reason = $1",
+            ALREADY_THERE)
     finally:
         await conn.close()
     tally.count("notify.notices", len(notices))
@@ -132,6 +169,10 @@ async def check_notify(data: RunData, tally: Tally, outbox_dir: Path,
         if env.event_type == "notice.sent":
             sent_ids[env.payload["notice_id"]].add(env.event_id)
     tally.notes["notices_sent"] = sum(1 for r in notices if r["status"] == "sent")
+    # A crash-window re-send leaves one attempt row (the first send's record never committed)
+    # whose reason says the file was there; two 'sent' rows mean a twin recorded after a lost
+    # lease. Neither reaches anyone twice through the local outbox, and both are reported.
+    tally.notes["crash_window_resends_file_there"] = already
     tally.notes["crash_window_resends_attempts"] = sum(n - 1 for n in sent_attempts.values() if n > 1)
     tally.notes["crash_window_resends_topic"] = sum(len(s) - 1 for s in sent_ids.values() if len(s) > 1)
 

@@ -1,9 +1,11 @@
 """Input → intake → canonical topics → deadlines: lost, duplicated, unexpected, out of order.
 
-Intake derives its event ids from (source, idempotency key, n), so each fact's events are known
-in advance; a fact applied twice would show in the counters of intake's tables (supplement
-requests), not in new ids. Downstream ids are fresh per application, so a duplicated state
-change there shows as two distinct event ids for one deadline and event type."""
+Most event ids are derived from what they announce: intake's from (source, idempotency key, n),
+deadlines' cards from (deadline, round, warning), accountability's from the fault or measure and
+its revision. So a state change applied twice mostly shows not as a new id but as one event id
+published from two outbox rows (`check_emitted_once`: each record names its row in the
+`outbox_row` header), besides in the counters of the tables (supplement requests). Where ids
+are fresh per application, it also shows as two ids for one deadline and event type."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from deploy.demo.scenario import Fact, Scenario
 from deploy.demo.sender import SOURCE_BY_DOOR
 from services.intake.context import NAMESPACE
 from shared.envelope import Envelope
+from shared.messaging.outbox import OUTBOX_ROW
 from tests.reliability.observe import Rec
 from tests.reliability.poison import Poison
 from tests.reliability.report import Tally
@@ -33,6 +36,7 @@ class RunData:
     sent: dict[str, Fact]  # external_id → fact, in send order
     via: dict[str, str]
     http_status: dict[str, int]
+    http_refusals: dict[str, str]  # external_id → intake's 4xx answer
     records: dict[str, list[Rec]]
     poisons: list[Poison]
     dsn: str  # postgresql:// (asyncpg)
@@ -41,25 +45,64 @@ class RunData:
         return KAFKA_SOURCE if self.via[ext] == "kafka" else SOURCE_BY_DOOR["http"]
 
     def accepted_facts(self) -> list[Fact]:
-        """Facts intake took: not refused over HTTP (4xx) nor dead-lettered from a door with a
-        business reason (the generator can put a 2nd supplement request after completion)."""
-        refused = set(self.refused_at_door())
-        return [f for f in self.sent.values() if self.http_status.get(f.external_id, 202) < 400
-                and f.external_id not in refused]
+        """Facts intake took: every fact sent but those it refused (`check_refusals` says
+        whether each refusal was right)."""
+        refused = self.refusals()
+        return [f for f in self.sent.values() if f.external_id not in refused]
 
-    def refused_at_door(self) -> dict[str, str]:
-        """external_id → reason, for campaign facts intake dead-lettered as refused by a rule."""
-        out = {}
+    def refusals(self) -> dict[str, str]:
+        """external_id → reason, for the facts intake refused: a 4xx over HTTP, or a door message
+        it dead-lettered (whatever the reason: a valid fact given up on is refused too)."""
+        out = {ext: f"HTTP {why}" for ext, why in self.http_refusals.items()}
         for r in self.records["xn.dead-letter"]:
             d = json.loads(r.value)
-            if d["consumer"] == "intake" and d["error_type"] in ("conflict", "rejected"):
+            if d["consumer"] == "intake":
                 try:
                     ext = json.loads(d["value_text"]).get("external_id")
-                except ValueError:
+                except (ValueError, AttributeError):
                     continue
                 if ext in self.sent:
                     out[ext] = f'{d["error_type"]}: {d["error"]}'
         return out
+
+
+CREATES = {"matter.accepted": "matter_id", "complaint.filed": "complaint_id",
+           "inspection.finding_recorded": "finding_id", "report.submitted": "submission_id"}
+
+
+def scenario_conflicts(facts: list[Fact]) -> dict[str, str]:
+    """external_id → why, for the facts of a campaign that contradict an earlier one (in send
+    order): a case created twice, a matter changed after its completion. Intake must refuse
+    exactly these; the generator makes none today, so any refusal is then a fault."""
+    out: dict[str, str] = {}
+    created: set[tuple[str, str]] = set()
+    completed: set[str] = set()
+    for f in facts:
+        if f.type in CREATES:
+            case = (f.type, f.data[CREATES[f.type]])
+            if case in created:
+                out[f.external_id] = f"{case[1]} created again"
+            created.add(case)
+        elif f.type.startswith("matter."):
+            if f.data["matter_id"] in completed:
+                out[f.external_id] = f"{f.data['matter_id']} already completed"
+            if f.type == "matter.completed":
+                completed.add(f.data["matter_id"])
+    return out
+
+
+def check_refusals(data: RunData, tally: Tally) -> None:
+    """Intake refused exactly the facts that contradict earlier ones: a valid fact refused under
+    chaos is lost; an invalid one taken is unexpected."""
+    refused = data.refusals()
+    expected = scenario_conflicts(list(data.sent.values()))
+    tally.count("intake.refusals_expected", len(expected))
+    for ext in sorted(set(refused) - set(expected)):
+        tally.flag("lost", "intake.valid_fact_refused",
+                   f"{data.sent[ext].type} {ext}: {refused[ext][:200]}")
+    for ext in sorted(set(expected) - set(refused)):
+        tally.flag("unexpected", "intake.conflicting_fact_taken", f"{ext}: {expected[ext]}")
+    tally.notes["refused_by_intake"] = refused
 
 
 def envelopes(data: RunData, topic: str, tally: Tally) -> list[tuple[Rec, Envelope]]:
@@ -70,6 +113,23 @@ def envelopes(data: RunData, topic: str, tally: Tally) -> list[tuple[Rec, Envelo
     ids = Counter(e.event_id for _, e in out)
     tally.redelivered[topic] = sum(n - 1 for n in ids.values() if n > 1)
     return out
+
+
+def check_emitted_once(data: RunData, tally: Tally) -> None:
+    """Every event id on every topic was published from one outbox row. The same id from two
+    rows was emitted by two transactions: a state change applied twice. (The same row more
+    than once is a relay killed between send and delete: counted as redelivered.)"""
+    rows_by_id: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for topic, recs in data.records.items():
+        for r in recs:
+            row = r.header(OUTBOX_ROW)
+            event_id = r.header("event_id")
+            if row is not None and event_id is not None:
+                rows_by_id[(topic, event_id)].add(row)
+    tally.count("events.published_from_outboxes", len(rows_by_id))
+    for (topic, event_id), rows in rows_by_id.items():
+        if len(rows) > 1:
+            tally.flag("duplicated", f"emitted_twice.{topic}", f"{event_id}: rows {sorted(rows)}")
 
 
 def check_intake(data: RunData, tally: Tally) -> dict[uuid.UUID, Fact]:
@@ -93,7 +153,7 @@ def check_intake(data: RunData, tally: Tally) -> dict[uuid.UUID, Fact]:
     tally.count("intake.facts", len(facts))
     for f in facts:
         first = uuid.uuid5(NAMESPACE, f"{data.source(f.external_id)}\x1f{f.external_id}#0")
-        if first not in seen and not f.type.startswith(("unit.", "person.", "campaign.")):
+        if first not in seen:  # every fact of the campaign changes something: none is a no-op
             tally.flag("lost", "intake.canonical", f"{f.type} {f.external_id}")
     # Out of order: within one partition, one case's events must follow the facts' send order.
     for recs in per_key.values():
@@ -105,6 +165,28 @@ def check_intake(data: RunData, tally: Tally) -> dict[uuid.UUID, Fact]:
                 tally.flag("out_of_order", "intake.canonical", f"{case}: {fact.type}")
             last_by_case[case] = max(order[fact.external_id], last_by_case.get(case, -1))
     return {eid: by_id[eid][0] for eid in seen}
+
+
+async def check_intake_answers(data: RunData, tally: Tally, seen: dict[uuid.UUID, Fact]) -> None:
+    """Every event intake's stored answer to an accepted fact lists is on its topic (not only
+    the first: a second supplement request also publishes the breach it makes)."""
+    conn = await asyncpg.connect(data.dsn)
+    try:
+        rows = {(r["source"], r["request_key"]): r["response"] for r in await conn.fetch(
+            "SELECT source, request_key, response::text AS response FROM intake.requests")}
+    finally:
+        await conn.close()
+    listed = 0
+    for f in data.accepted_facts():
+        answer = rows.get((data.source(f.external_id), f.external_id))
+        if answer is None:
+            tally.flag("lost", "intake.request_record", f"{f.type} {f.external_id}")
+            continue
+        for e in json.loads(answer)["events"]:
+            listed += 1
+            if uuid.UUID(e["event_id"]) not in seen:
+                tally.flag("lost", "intake.answered_event", f"{e['event_type']} {f.external_id}")
+    tally.count("intake.answered_events", listed)
 
 
 async def check_intake_state(data: RunData, tally: Tally) -> None:

@@ -12,13 +12,14 @@ import asyncio
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
 from aiokafka.errors import OutOfOrderSequenceNumber, ProducerClosed
 
 from deploy.demo.scenario import Fact, Scenario, build
-from deploy.demo.sender import DOOR_TOPICS, SOURCE_BY_DOOR, Sender
+from deploy.demo.sender import DOOR_TOPICS, SOURCE_BY_DOOR, Sender, _case
 from services.intake.commands import COMMANDS
 from shared.logs import get_logger
 
@@ -62,6 +63,7 @@ class ChaosSender(Sender):
         self.door_topics = {door: prefix + topic for door, topic in DOOR_TOPICS.items()}
         self.sent: dict[str, Fact] = {}  # external_id → fact, in send order
         self.http_status: dict[str, int] = {}
+        self.http_refusals: dict[str, str] = {}  # external_id → intake's answer to a 4xx
         self.via: dict[str, str] = {}  # external_id → "kafka" | "http" (which door it took)
         self._futures: list[tuple[Fact, str, asyncio.Future]] = []
 
@@ -114,8 +116,20 @@ class ChaosSender(Sender):
                 await asyncio.sleep(1.0)
 
     async def _send_batch(self, facts: list[Fact]) -> None:
-        await super()._send_batch(facts)
-        await self._settle()
+        """In waves holding at most one fact per case, each settled before the next: a failed
+        send re-sent after a later fact of its case had landed would reach intake out of order
+        (a supplement request after the completion), and be refused for the harness's fault."""
+        waves: list[list[Fact]] = []
+        seen: Counter[str] = Counter()
+        for f in facts:
+            n = seen[_case(f)]
+            seen[_case(f)] += 1
+            if n == len(waves):
+                waves.append([])
+            waves[n].append(f)
+        for wave in waves:
+            await super()._send_batch(wave)
+            await self._settle()
 
     async def load_roster(self, facts: list[Fact]) -> list[Fact]:
         rest = await super().load_roster(facts)
@@ -135,9 +149,11 @@ class ChaosSender(Sender):
                                               headers={"Idempotency-Key": f.external_id})
                 except httpx.HTTPError:
                     r = None
-                if r is not None and r.status_code < 500:
+                retry = r is not None and r.status_code == 409 and _error(r) == "concurrent_request"
+                if r is not None and r.status_code < 500 and not retry:
                     self.http_status[f.external_id] = r.status_code
                     if r.status_code >= 400:
+                        self.http_refusals[f.external_id] = f"{r.status_code} {r.text[:300]}"
                         log.warning("intake refused a fact", type=f.type, status=r.status_code,
                                     answer=r.text[:300])
                     return
@@ -161,3 +177,10 @@ class ChaosSender(Sender):
     async def send_one(self, f: Fact) -> None:
         """A canary fact, sent now, outside the campaign's timeline."""
         await self._send_batch([f])
+
+
+def _error(r: httpx.Response) -> str | None:
+    try:
+        return r.json().get("error")
+    except ValueError:
+        return None

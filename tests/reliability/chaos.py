@@ -72,31 +72,55 @@ class Chaos:
         self.rng = random.Random(seed)
         self.log = ChaosLog()
         self.canaries: list[asyncio.Task] = []
+        self._turn: list[str] = []  # services still to be killed in this round
+        self._restarting: dict[str, asyncio.Task] = {}  # service → its wait until ready
         self._dsn = dep.database_url.replace("postgresql+asyncpg://", "postgresql://")
 
     async def run(self, feed_done: asyncio.Event, feed_s: float) -> ChaosLog:
+        try:
+            return await self._run(feed_done, feed_s)
+        finally:  # failed or cancelled: no wait left behind
+            for task in self._restarting.values():
+                task.cancel()
+
+    async def _run(self, feed_done: asyncio.Event, feed_s: float) -> ChaosLog:
         started = time.monotonic()
         outages = [(0.25 * feed_s, "kafka"), (0.6 * feed_s, "postgresql")]
         while outages or not feed_done.is_set():
             self._restart_exited()
             if outages and time.monotonic() - started >= outages[0][0]:
-                await self.outage(outages.pop(0)[1])
+                await self._all_ready()  # a service starting while the broker is away is
+                await self.outage(outages.pop(0)[1])  # another test (and may give up)
             else:
-                await self.kill_one()
+                self.kill_one()
             await asyncio.sleep(self.rng.uniform(*self.form.kills_every_s))
+        await self._all_ready()
         self._restart_exited()
         await asyncio.gather(*self.canaries)
         return self.log
 
-    async def kill_one(self) -> None:
-        name = self.rng.choice(SERVICES)
+    def kill_one(self) -> None:
+        """SIGKILL the next service of this round (each round kills all four, in a random
+        order) and start it again; the next kill does not wait until it is ready, so one that
+        is still starting may be killed again (not timed, then)."""
+        if not self._turn:
+            self._turn = self.rng.sample(SERVICES, len(SERVICES))
+        name = self._turn.pop()
         proc = self.dep.procs[name]
+        if (waiting := self._restarting.pop(name, None)) is not None:
+            waiting.cancel()
         proc.kill()
         self.log.kills[name] += 1
-        t0 = time.monotonic()
         proc.start()
-        await proc.wait_ready(timeout=180)
+        self._restarting[name] = asyncio.create_task(self._timed_ready(name, time.monotonic()))
+
+    async def _timed_ready(self, name: str, t0: float) -> None:
+        await self.dep.procs[name].wait_ready(timeout=180)
         self.log.restart_ready_s.append(time.monotonic() - t0)
+
+    async def _all_ready(self) -> None:
+        waiting, self._restarting = list(self._restarting.values()), {}
+        await asyncio.gather(*waiting)
 
     def _restart_exited(self) -> None:
         for name, proc in self.dep.procs.items():

@@ -11,6 +11,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from tests.support.waiting import wait_for
+
 SERVICES = ("intake", "deadlines", "accountability", "notify")
 # Which service consumes which topic (docs/architecture.md; the subscribers' own lists).
 CONSUMERS = {
@@ -34,6 +36,10 @@ class Rec:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        return next((v.decode() for k, v in self.headers if k == name), None)
 
 
 class Recorder:
@@ -48,6 +54,25 @@ class Recorder:
                                           auto_offset_reset="earliest", enable_auto_commit=False,
                                           metadata_max_age_ms=2000, max_partition_fetch_bytes=4 << 20)
         self._task: asyncio.Task | None = None
+        self._next: dict[tuple[str, int], int] = {}  # (topic, partition) → next offset to read
+
+    async def caught_up(self, bootstrap: str, timeout: float = 60) -> None:
+        """Wait until every record on the namespace's topics as of now has been read."""
+        probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        await probe.start()
+        try:
+            topics = [self.prefix + n for n in self.names]
+            tps = [TopicPartition(t, p) for t in topics
+                   for p in (probe.partitions_for_topic(t) or await _partitions(probe, t))]
+            ends = {(tp.topic[len(self.prefix):], tp.partition): end
+                    for tp, end in (await probe.end_offsets(tps)).items()}
+        finally:
+            await probe.stop()
+
+        async def read_all() -> bool:
+            return all(self._next.get(k, 0) >= end for k, end in ends.items())
+
+        await wait_for(read_all, timeout=timeout, interval=0.1, what="the recorder at the end offsets")
 
     async def start(self) -> Recorder:
         await self._consumer.start()
@@ -64,7 +89,10 @@ class Recorder:
             for tp, recs in batch.items():
                 name = tp.topic[len(self.prefix):]
                 self.records[name].extend(Rec(name, r.partition, r.offset, r.key, r.value or b"",
-                                              r.timestamp) for r in recs)
+                                              r.timestamp, tuple(r.headers or ()))
+                                          for r in recs)
+                if recs:
+                    self._next[(name, tp.partition)] = recs[-1].offset + 1
 
     async def stop(self) -> None:
         if self._task:

@@ -20,8 +20,9 @@ import pytest
 from shared.clock import ScaledClock
 from tests.reliability.analysis_downstream import (check_accountability, check_dead_letters,
                                                    check_notify, check_timers)
-from tests.reliability.analysis_flow import (RunData, check_deadlines, check_intake,
-                                             check_intake_state, envelopes)
+from tests.reliability.analysis_flow import (RunData, check_deadlines, check_emitted_once,
+                                             check_intake, check_intake_answers, check_intake_state, check_refusals,
+                                             envelopes)
 from tests.reliability.campaign import ChaosSender, build_campaign, current_form
 from tests.reliability.chaos import Chaos
 from tests.reliability.harness import (restart_on_slow_clock, service_env, settle,
@@ -86,12 +87,16 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
         slow = await restart_on_slow_clock(dep, clock, dsn, outbox)
         drained_state = await settle(dep, prefix, dsn, timeout=1800 if FORM.name == "long" else 400)
         await stop_all(dep)
-        await asyncio.sleep(2)  # the recorder reads the last records the relays published
+        await recorder.caught_up(infra.kafka_bootstrap)  # the last records the relays published
 
         data = RunData(scenario, chaos.sender.sent, chaos.sender.via, chaos.sender.http_status,
-                       recorder.records, poisons, dsn.replace("postgresql+asyncpg://", "postgresql://"))
+                       chaos.sender.http_refusals, recorder.records, poisons,
+                       dsn.replace("postgresql+asyncpg://", "postgresql://"))
         tally = Tally()
+        check_refusals(data, tally)
+        check_emitted_once(data, tally)
         canonical = check_intake(data, tally)
+        await check_intake_answers(data, tally, canonical)
         await check_intake_state(data, tally)
         deadline_events = check_deadlines(data, tally)
         await check_timers(data, tally, deadline_events, slow.now())
@@ -102,8 +107,6 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
         check_dead_letters(data, tally)
         tally.notes.update({
             "form": FORM.name, "facts_sent": len(data.sent), "canonical_events": len(canonical),
-            "http_refused": sum(1 for s in data.http_status.values() if s >= 400),
-            "refused_at_door_by_rule": data.refused_at_door(),
             "poison_messages": len(poisons), "feed_seconds": round(fed_s, 1),
             "kills": chaos_log.kills, "unplanned_exits": chaos_log.unplanned_exits,
             "restart_to_ready_s": _spread(chaos_log.restart_ready_s),
@@ -122,6 +125,7 @@ async def test_campaign_under_chaos_loses_and_doubles_nothing(private_infra, tmp
         assert set(chaos_log.canary_s) == {"kafka", "postgresql"}  # every path works again
         assert all(s <= RECOVERY_LIMIT_S for s in chaos_log.recovery_s.values()), text
         assert not chaos_log.unplanned_exits, text
+        assert all(n > 0 for n in chaos_log.kills.values()), chaos_log.kills
     finally:  # the processes go first, whatever else fails here
         if dep is not None:
             await stop_all(dep)
