@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -212,6 +213,7 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         return rate
     finally:
         await producer.stop()
+        shutil.rmtree(folder, ignore_errors=True)
         await delete_topics(bootstrap, names=(door, canonical))
         for t in tables:
             await conn.execute(f"DROP TABLE {t}")

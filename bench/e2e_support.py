@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -182,6 +183,9 @@ class Bench:
     async def stop(self) -> None:
         await self.producer.stop()
         await stop_all(self.dep)
+        # The SMS files hold (generated) phone numbers: none is left behind in /tmp. The
+        # services' logs stay, masked, for a run that went wrong.
+        shutil.rmtree(self.outbox, ignore_errors=True)
         await delete_topics(self.infra.kafka_bootstrap, prefix=self.prefix)
         for _ in range(10):  # an autovacuum worker on the fresh tables can hold it a moment
             try:
@@ -205,6 +209,8 @@ async def clone_open_deadlines(b: Bench, n: int) -> None:
         if await b.sql("SELECT 1 FROM deadlines.deadlines WHERE subject_id = $1", ext):
             break
         await asyncio.sleep(0.25)
+    else:
+        raise RuntimeError("the seed matter never got its deadline: no rows to clone")
     cols = [r[0] for r in await b.sql(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'deadlines' "
         "AND table_name = 'deadlines' ORDER BY ordinal_position")]
@@ -214,6 +220,10 @@ async def clone_open_deadlines(b: Bench, n: int) -> None:
                      "due_at": "due_at + interval '365 days'"}.get(c, c) for c in cols)
     await b.sql(f"INSERT INTO deadlines.deadlines ({', '.join(cols)}) SELECT {sel} FROM "
                 f"deadlines.deadlines, generate_series(1, $1) g WHERE subject_id = $2", n, ext)
+    rows = await b.sql("SELECT count(*) FROM deadlines.deadlines WHERE status = 'open' "
+                       "AND deadline_id LIKE 'matter:bulk-%'")
+    if rows[0][0] != n:
+        raise RuntimeError(f"{rows[0][0]} open deadlines cloned, not {n}")
     await b.sql("ANALYZE deadlines.deadlines")
 
 
