@@ -53,13 +53,19 @@ async def check_timers(data: RunData, tally: Tally, deadline_events: list[Envelo
     """Every deadline fired exactly once, against its row: each action the row records as fired
     has its card on the topic under the id (deadline, round, action); each card on the topic
     is one the row fired (this round) or fired in an earlier round; an open row has fired every
-    warning and its red card already due (a minute of slack). (One outbox row per card: `check_emitted_once`.)"""
+    warning and its red card already due (a minute of slack). (That each card was emitted by
+    one outbox row only is `check_emitted_once`'s.)"""
     conn = await asyncpg.connect(data.dsn)
     try:
         rows = await conn.fetch("SELECT deadline_id, round, status, due_at, state->'fired' AS "
                                 "fired, schedule->'warnings' AS warnings FROM deadlines.deadlines")
     finally:
         await conn.close()
+    judge_firing([dict(r) for r in rows], deadline_events, now, tally)
+
+
+def judge_firing(rows: list[dict], deadline_events: list[Envelope], now, tally: Tally) -> None:
+    """check_timers' judgement over the deadline rows (fired and warnings as JSON text)."""
     cards = {e.event_id: e for e in deadline_events
              if e.event_type in ("deadline.warned", "deadline.missed")}
     by_row = {r["deadline_id"]: r for r in rows}
