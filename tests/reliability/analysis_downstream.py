@@ -69,18 +69,19 @@ def judge_firing(rows: list[dict], deadline_events: list[Envelope], now, tally: 
     cards = {e.event_id: e for e in deadline_events
              if e.event_type in ("deadline.warned", "deadline.missed")}
     by_row = {r["deadline_id"]: r for r in rows}
+    fired_by_row = {r["deadline_id"]: frozenset(json.loads(r["fired"] or "[]")) for r in rows}
+    late = now - timedelta(minutes=1)
     tally.count("deadlines.rows", len(rows))
     tally.count("deadlines.cards", len(cards))
     for r in rows:
-        fired = set(json.loads(r["fired"] or "[]"))
+        fired = fired_by_row[r["deadline_id"]]
         if r["status"] == "lapsed":  # a lapsed window (退单, appeal) fires without a card
-            fired.discard(OVERDUE_ID)
+            fired = fired - {OVERDUE_ID}
         for action in fired:
             if card_event_id(r["deadline_id"], r["round"], action) not in cards:
                 tally.flag("lost", "deadlines.card_published", f"{r['deadline_id']} {action}")
         if r["status"] != "open" or r["due_at"] is None or OVERDUE_ID in fired:
             continue
-        late = now - timedelta(minutes=1)
         if r["due_at"] < late:  # a durable timer that never went off
             tally.flag("lost", "deadlines.timer_never_fired", r["deadline_id"])
             continue
@@ -96,7 +97,7 @@ def judge_firing(rows: list[dict], deadline_events: list[Envelope], now, tally: 
         rounds = [n for n in range(row["round"] + 1) if card_event_id(did, n, action) == eid]
         if not rounds:  # not the poller's id for this deadline and action: minted elsewhere
             tally.flag("unexpected", "deadlines.card_id", f"{did} {action} {eid}")
-        elif rounds == [row["round"]] and action not in json.loads(row["fired"] or "[]"):
+        elif rounds == [row["round"]] and action not in fired_by_row[did]:
             tally.flag("unexpected", "deadlines.card_not_fired_by_row", f"{did} {action}")
 
 

@@ -14,7 +14,7 @@ from tests.reliability.analysis_downstream import card_action, judge_firing
 from tests.reliability.analysis_flow import (RunData, check_emitted_once, check_refusals,
                                              scenario_conflicts)
 from tests.reliability.observe import Rec
-from tests.reliability.report import CLASSES, Tally
+from tests.reliability.report import Tally
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 
@@ -27,8 +27,8 @@ def run(records: dict[str, list[Rec]] | None = None, facts: list[Fact] = (),
 
 
 def found(tally: Tally) -> dict[str, dict[str, int]]:
-    return {c: {k: len(v) for k, v in tally.anomalies[c].items()} for c in CLASSES
-            if tally.anomalies[c]}
+    """The tally's anomaly counts by class and check, classes without any left out."""
+    return {c: checks for c, checks in tally.summary()["by_check"].items() if checks}
 
 
 def rec(offset: int, event_id: str, row: str) -> Rec:
