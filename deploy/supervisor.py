@@ -77,7 +77,10 @@ def main() -> int:
         # One shared virtual clock for every process: the campaign runs at demo speed.
         for k, v in demo_clock_env(DEMO_EPOCH, args.demo_speed, time.time()).items():
             env.setdefault(k, v)
-    procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], env=env, cwd=ROOT)
+    # One process per service, each a static member of its consumer group under a fixed name:
+    # started again after a stop, it takes its partitions back at once.
+    procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], cwd=ROOT,
+                                 env={"XN_KAFKA_INSTANCE_ID": f"{s}-1", **env})
              for s in available()}
     if demo:
         procs["demo"] = subprocess.Popen([sys.executable, "-m", "deploy.demo"], env=env, cwd=ROOT)

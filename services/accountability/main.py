@@ -23,7 +23,8 @@ def setup(rt: Runtime) -> None:
     settings: AccountabilitySettings = rt.settings  # type: ignore[assignment]
     deps = Deps(topics=Topics(), calendar=deadlines_calendar(settings.calendar_dir))
     subscribers.register(rt.broker, rt.pipeline, make_handler(deps), deps.topics,
-                         prepare=make_prepare(deps), accepts=ACCEPTS)
+                         prepare=make_prepare(deps), accepts=ACCEPTS,
+                         instance_id=settings.kafka_instance_id)
     http.add_routes(rt.http, rt.sessions, rt.schema)
     loaded = asyncio.Event()
 

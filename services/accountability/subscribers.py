@@ -22,7 +22,7 @@ GROUP = "accountability"
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
              group: str = GROUP, prepare: Prepare | None = None,
-             accepts: Collection[str] | None = None) -> None:
+             accepts: Collection[str] | None = None, instance_id: str | None = None) -> None:
     # faststream refuses concurrent workers with manual commits over several topics; one
     # consumer it is (decisions about a unit are serialised by its row lock anyway).
     # Most of what arrives here is passed over by type (complaint.received, deadline.scheduled
@@ -31,7 +31,7 @@ def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: 
     # couple of dozen a keeping-up consumer gets, and the per-batch cost (fetch, offset commit,
     # transaction) is paid that much less often.
     @broker.subscriber(*topics.sources, **at_least_once_batch(
-        group, fetch_min_bytes=256 * 1024, fetch_max_wait_ms=200))
+        group, instance_id, fetch_min_bytes=256 * 1024, fetch_max_wait_ms=200))
     async def on_source_events(bodies: list[bytes], msg: Message) -> None:
         await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts)
         await msg.ack()

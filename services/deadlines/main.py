@@ -23,7 +23,7 @@ def setup(rt: Runtime) -> None:
                 calendars=CalendarProvider.from_directory(rt.schema, s.calendar_dir),
                 topics=Topics())
     register(rt.broker, rt.pipeline, make_handler(deps), deps.topics, group_id=SERVICE,
-             prepare=prepare_batch, accepts=ACCEPTS)
+             prepare=prepare_batch, accepts=ACCEPTS, instance_id=s.kafka_instance_id)
     poller = Poller(sessions=rt.sessions, schema=rt.schema, clock=rt.clock, deps=deps,
                     batch=s.poll_batch, interval_s=s.poll_interval_s, wake=rt.relay.wake)
     rt.background.append(poller.run)

@@ -15,8 +15,8 @@ from shared.messaging.subscriber import Message, at_least_once_batch, raw_batch
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
              group_id: str = "deadlines", prepare: Prepare | None = None,
-             accepts: Collection[str] | None = None) -> None:
-    @broker.subscriber(*topics.consumed(), **at_least_once_batch(group_id))
+             accepts: Collection[str] | None = None, instance_id: str | None = None) -> None:
+    @broker.subscriber(*topics.consumed(), **at_least_once_batch(group_id, instance_id))
     async def on_events(bodies: list[bytes], msg: Message) -> None:
         await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts)
         await msg.ack()

@@ -19,7 +19,8 @@ def setup(rt: Runtime, topics: Topics | None = None, doors: Doors | None = None)
     cache = RosterCache()  # one per process, shared by both doors
     install_api(rt.http, HttpDeps(rt.sessions, rt.schema, rt.clock, topics, rt.relay.wake,
                                   cache=cache))
-    rt.broker.include_router(build_door_router(rt.pipeline, topics, doors or Doors(), cache=cache))
+    rt.broker.include_router(build_door_router(rt.pipeline, topics, doors or Doors(), cache=cache,
+                                               instance_id=rt.settings.kafka_instance_id))
     declare_outputs(rt.broker, topics)  # documentation only: the outbox relay publishes
 
 

@@ -65,7 +65,8 @@ def make_parser(door: str):
 
 
 def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
-                      group_id: str = "intake", cache: RosterCache | None = None) -> KafkaRouter:
+                      group_id: str = "intake", cache: RosterCache | None = None,
+                      instance_id: str | None = None) -> KafkaRouter:
     by_topic = doors.by_topic()
     cache = cache or RosterCache()
     parsers = {topic: make_parser(door) for topic, door in by_topic.items()}
@@ -75,7 +76,7 @@ def build_door_router(pipeline: Pipeline, topics: Topics, doors: Doors,
 
     router = KafkaRouter()
 
-    @router.subscriber(*by_topic, **at_least_once_batch(group_id), title="intake-doors",
+    @router.subscriber(*by_topic, **at_least_once_batch(group_id, instance_id), title="intake-doors",
                        description="Inbound facts from other systems, in the door format; "
                                    "see docs/events.md")
     async def on_inbound(bodies: list[DoorBody], msg: Message) -> None:

@@ -32,7 +32,7 @@ def setup(rt: Runtime) -> None:
     roster = RosterCache()  # the consumer's copy of the roster, shared by its two steps
     subscribers.register(rt.broker, rt.pipeline, make_handler(deps, roster), deps.topics,
                          on_applied=sender.wake, prepare=make_prepare(roster),
-                         accepts=ACCEPTS)
+                         accepts=ACCEPTS, instance_id=settings.kafka_instance_id)
     http.add_routes(rt.http, rt.sessions, rt.schema)
 
     stopped = asyncio.Event()

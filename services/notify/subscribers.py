@@ -20,8 +20,8 @@ GROUP = "notify"
 
 def register(broker: KafkaBroker, pipeline: Pipeline, handler: Handler, topics: Topics,
              group: str = GROUP, on_applied=lambda: None, prepare: Prepare | None = None,
-             accepts: Collection[str] | None = None) -> None:
-    @broker.subscriber(*topics.sources, **at_least_once_batch(group))
+             accepts: Collection[str] | None = None, instance_id: str | None = None) -> None:
+    @broker.subscriber(*topics.sources, **at_least_once_batch(group, instance_id))
     async def on_source_events(bodies: list[bytes], msg: Message) -> None:
         if "applied" in await pipeline.process_batch(raw_batch(msg), handler, prepare, accepts):
             on_applied()  # new notices may be due now: wake the sender instead of a poll

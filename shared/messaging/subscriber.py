@@ -33,11 +33,18 @@ async def raw_decoder(msg: Any) -> bytes:
     return msg.body
 
 
-def at_least_once(group_id: str, **extra: Any) -> dict[str, Any]:
+def at_least_once(group_id: str, instance_id: str | None = None, **extra: Any) -> dict[str, Any]:
     """Subscriber options every consumer in the system uses: a named group, manual ack,
-    start from the earliest offset when the group is new, and our raw decoder."""
+    start from the earliest offset when the group is new, and our raw decoder.
+
+    `instance_id` makes the consumer a static member of its group (KIP-345). A process killed
+    without leaving the group stays its member until its session times out (~10 s); a new
+    dynamic member waits out that rebalance, a static one with the same id takes the dead
+    one's place and partitions at once. It must name one consumer of the group, kept across
+    restarts: a second consumer with the same id fences the first."""
     return {
         "group_id": group(group_id),  # inside the deployment's topic namespace
+        **({"group_instance_id": instance_id} if instance_id else {}),
         "ack_policy": AckPolicy.MANUAL,
         "auto_offset_reset": "earliest",
         "decoder": raw_decoder,
@@ -52,10 +59,11 @@ def raw(msg: KafkaMessage) -> RawMessage:
                       key=rec.key, value=rec.value or b"", headers=tuple(rec.headers or ()))
 
 
-def at_least_once_batch(group_id: str, max_records: int = 500, **extra: Any) -> dict[str, Any]:
+def at_least_once_batch(group_id: str, instance_id: str | None = None, max_records: int = 500,
+                        **extra: Any) -> dict[str, Any]:
     """Options for a batch subscriber: up to `max_records` per call, one transaction and one
     offset commit per batch (Pipeline.process_batch)."""
-    return at_least_once(group_id, batch=True, max_records=max_records,
+    return at_least_once(group_id, instance_id, batch=True, max_records=max_records,
                          batch_timeout_ms=extra.pop("batch_timeout_ms", 50), **extra)
 
 

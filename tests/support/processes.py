@@ -73,7 +73,10 @@ class Deployment:
               **env: str) -> "ServiceProcess":
         name = name or service
         port = free_port()
-        full_env = self.env(service, port) | env
+        # Each process a static group member named as in the deployment, as in production:
+        # restarted under its name, it takes its partitions back without waiting out the
+        # dead process's session.
+        full_env = self.env(service, port) | {"XN_KAFKA_INSTANCE_ID": name} | env
         proc = ServiceProcess(name, service, port, full_env, self.log_dir / f"{name}.log",
                               module=module or f"services.{service}")
         proc.start()

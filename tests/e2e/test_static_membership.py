@@ -1,0 +1,79 @@
+"""A service process killed with SIGKILL and started again under the same instance name takes
+the dead process's place in its consumer group as a static member (KIP-345), and consumes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.deadlines.domain import LOCAL_TZ
+from shared.envelope import Envelope
+from shared.events.cases import MatterAccepted
+from tests.support.kafka import TopicReader, create_topics, publish
+from tests.support.processes import Deployment, create_database, drop_database, new_namespace
+from tests.support.waiting import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+INSTANCE = "deadlines-a7"
+
+
+async def members(admin: AIOKafkaAdminClient, group: str) -> list[str]:
+    """Member ids of the group; a static member's id starts with its instance name."""
+    (resp,) = await admin.describe_consumer_groups([group])
+    _error, _group, _state, _ptype, _proto, found = resp.groups[0][:6]
+    return [m[0] for m in found]
+
+
+def overdue(matter_id: str) -> bytes:
+    when = datetime(2026, 10, 8, 9, tzinfo=LOCAL_TZ)  # one working day, long past
+    return Envelope.wrap(MatterAccepted(matter_id=matter_id, unit_id="JYJ", title="x",
+                                        promised_working_days=1, accepted_at=when,
+                                        handler_id="h"),
+                         key=matter_id, occurred_at=when, producer="e2e").to_bytes()
+
+
+async def test_restarted_process_replaces_its_dead_self_in_the_group_and_consumes(infra, tmp_path):
+    db, prefix = new_namespace()
+    dsn = await create_database(infra, db)
+    names = ["xn.roster", "xn.reports", "xn.matters", "xn.complaints", "xn.deadline-requests",
+             "xn.calendar", "xn.deadlines", "xn.dead-letter"]
+    await create_topics(infra.kafka_bootstrap, *(prefix + n for n in names))
+    dep = Deployment(infra, dsn, prefix, tmp_path, extra_env={"XN_POLL_INTERVAL_S": "0.1"})
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
+    out = await TopicReader(infra.kafka_bootstrap, prefix + "xn.deadlines").start()
+    group = prefix + "deadlines"
+
+    async def missed(matter_id: str) -> bool:
+        await out.poll()
+        return any(e.event_type == "deadline.missed" and e.payload["deadline"]["subject_id"] == matter_id
+                   for e in (Envelope.from_bytes(r.value) for r in out.records))
+
+    try:
+        svc = dep.start("deadlines", XN_KAFKA_INSTANCE_ID=INSTANCE)
+        await svc.wait_ready()
+        first = await members(admin, group)
+        assert len(first) == 1 and first[0].startswith(INSTANCE + "-"), first
+
+        svc.kill()
+        svc.start()
+        await svc.wait_ready()
+        # One member, a new one under the same name: the coordinator swapped the dead member
+        # for it instead of keeping both until the dead one's session ran out.
+        await wait_for(lambda: _one_new_member(admin, group, first), timeout=60,
+                       what="the restarted process as the group's only member")
+        await publish(infra.kafka_bootstrap, prefix + "xn.matters", overdue("AFTER-RESTART"))
+        await wait_for(lambda: missed("AFTER-RESTART"), timeout=60,
+                       what="the restarted process to consume and fire a red card")
+    finally:
+        await out.stop()
+        await admin.close()
+        dep.stop_all()
+        await drop_database(infra, db)
+
+
+async def _one_new_member(admin: AIOKafkaAdminClient, group: str, before: list[str]) -> bool:
+    now = await members(admin, group)
+    return len(now) == 1 and now[0] not in before and now[0].startswith(INSTANCE + "-")
