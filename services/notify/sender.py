@@ -8,9 +8,12 @@ Guarantees, and where they come from:
   held across the network. Sends that finish together are recorded together, in one
   transaction of a few statements (not one transaction per notice);
 - a sender that dies after the channel accepted a message but before the record committed
-  leaves a claim whose lease expires; the notice is then sent again, ONCE more (at most one
-  duplicate per crash). The e-mail Message-ID and the SMS OutId are derived from the notice id,
-  so the receiving side can recognise the duplicate;
+  leaves a claim whose lease expires; the notice is then taken over `retaken`. A provider that
+  keeps its sends by our id is asked first (Alibaba SMS: QuerySendDetails by OutId; the local
+  outbox: the file is there) and its answer recorded as the send. Otherwise (SMTP, or Alibaba
+  not answering) it is sent again, ONCE more (at most one duplicate per crash). The e-mail
+  Message-ID and the SMS OutId are derived from the notice id, so the receiving side can
+  recognise the duplicate;
 - every outcome ends in a recorded state: sent, pending with a retry time, or failed (with a
   NoticeFailed event and, if the route names one, a fallback notice on the other channel).
 """
@@ -36,6 +39,7 @@ from shared.messaging.outbox import emit_many
 
 from . import events_out, store
 from .channels import DeliveryResult, OutgoingEmail, OutgoingSms
+from .channels.base import RecallsSends
 from .delivery import Decision, RetryPolicy, decide
 from .enqueue import render
 from .routing import release_time
@@ -223,8 +227,14 @@ class Sender:
                 notice_id=n.notice_id, correlation_id=str(n.correlation_id),
                 event_id=str(n.source_event_id), unit_id=n.unit_id, channel=n.channel)
             started = self._clock.now()
+            channel, message = self._channels.for_kind(n.channel), outgoing(n)
             try:
-                result = await self._channels.for_kind(n.channel).send(outgoing(n))
+                # Taken over from a sender that died between send and record: a provider that
+                # keeps its sends by our id is asked first, so nobody gets it twice.
+                if n.retaken and isinstance(channel, RecallsSends):
+                    if (earlier := await channel.earlier_send(message)) is not None:
+                        return started, earlier
+                result = await channel.send(message)
             except Exception as exc:  # a channel should not raise; if one does, retry later
                 result = DeliveryResult.transient(f"channel error: {type(exc).__name__}")
             return started, result

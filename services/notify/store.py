@@ -21,6 +21,7 @@ COLUMNS = ("notice_id, source_event_id, source_event_type, correlation_id, unit_
            "fallback_of, urgent, context, subject, body_text, body_html, status, not_before, "
            "attempts, lease_until, claim_token, claimed_by, last_reason, permanent, "
            "provider_message_id, created_at, finished_at")
+QUALIFIED = ", ".join(f"n.{c.strip()}" for c in COLUMNS.split(","))
 
 
 def notice_id_for(source_event_id: uuid.UUID, recipient_id: str, channel: str) -> str:
@@ -89,6 +90,9 @@ class Notice:
     provider_message_id: str | None
     created_at: datetime
     finished_at: datetime | None
+    # Claimed before without a recorded outcome: the earlier sender died between send and
+    # record (or is still sending, past its lease), so the provider may have it already.
+    retaken: bool = False
 
 
 @lru_cache(maxsize=256)
@@ -158,12 +162,15 @@ async def claim_due(session: AsyncSession, schema: str, *, now: datetime, lease_
                     token: uuid.UUID, sender: str, limit: int) -> list[Notice]:
     """Claim due notices: pending, not held back, and not under another sender's live lease
     (an expired lease is a crashed or stalled sender's: its notices are taken over)."""
+    # A recorded outcome clears the lease, so a lease still set on a due notice is an earlier
+    # claim that never got recorded: the notice comes back `retaken`.
     rows = (await session.execute(sql(schema,
-        "UPDATE {s}.notices SET lease_until = :lease, claim_token = :tok, claimed_by = :me, "
-        "attempts = attempts + 1 WHERE notice_id IN (SELECT notice_id FROM {s}.notices "
+        "WITH due AS (SELECT notice_id, lease_until IS NOT NULL AS retaken FROM {s}.notices "
         "WHERE status = 'pending' AND not_before <= :now AND (lease_until IS NULL OR "
         "lease_until <= :now) ORDER BY not_before LIMIT :n FOR UPDATE SKIP LOCKED) "
-        f"RETURNING {COLUMNS}"),
+        "UPDATE {s}.notices n SET lease_until = :lease, claim_token = :tok, claimed_by = :me, "
+        "attempts = n.attempts + 1 FROM due WHERE n.notice_id = due.notice_id "
+        f"RETURNING {QUALIFIED}, due.retaken"),
         {"lease": lease_until, "tok": token, "me": sender, "now": now, "n": limit})).all()
     return sorted((Notice(*r) for r in rows), key=lambda n: n.not_before)
 

@@ -93,5 +93,14 @@ class SmsChannel(Protocol):
 
 
 @runtime_checkable
+class RecallsSends(Protocol):
+    """A channel that can tell whether it already accepted a message (the provider keeps a
+    record under the notice id). Asked before re-sending a notice whose earlier sender died
+    between send and record: a result means "already sent", None "send it"."""
+
+    async def earlier_send(self, message: OutgoingSms | OutgoingEmail) -> DeliveryResult | None: ...
+
+
+@runtime_checkable
 class EmailChannel(Protocol):
     async def send(self, message: OutgoingEmail) -> DeliveryResult: ...

@@ -154,3 +154,91 @@ async def test_a_crash_window_resend_through_the_local_outbox_is_counted_not_dou
     attempts = await h.rows("SELECT sender, outcome, reason FROM {s}.attempts")
     assert attempts == [("survivor", "sent", ALREADY_THERE)]
     assert await h.scalar("SELECT status FROM {s}.notices") == "sent"
+
+
+class DiesAfterSendingAll:
+    """The real channel for `expected` messages, then the process 'dies' before recording."""
+
+    def __init__(self, inner, expected: int) -> None:
+        self.inner, self.expected, self.sent = inner, expected, 0
+        self.all_accepted = asyncio.Event()
+
+    async def send(self, message):
+        result = await self.inner.send(message)
+        assert result.sent
+        self.sent += 1
+        if self.sent == self.expected:
+            self.all_accepted.set()
+        await asyncio.Event().wait()
+
+
+class DiesBeforeSending:
+    """The process 'dies' after the claim, before the message left."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+
+    async def send(self, message):
+        self.reached.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_crash_window_sms_alibaba_already_took_is_recorded_not_sent_again(notify):
+    """The SMS reached Alibaba, the sender died before recording it. The sender that takes the
+    notice over finds the OutId in Alibaba's record of the day's sends and records that send:
+    no second SMS."""
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    await h.publish(h.topics.deadlines, ev.warned("M-1"))
+    await h.wait_notices(4)
+    crashing = DiesAfterSendingAll(h.channels.sms, expected=2)
+    doomed = h.sender("doomed", Channels(sms=crashing, email=h.channels.email))
+    task = asyncio.create_task(doomed.run_once())
+    await asyncio.wait_for(crashing.all_accepted.wait(), 10)
+    await h.wait_notices(2, where="status = 'sent'")  # the e-mails, recorded
+    task.cancel()  # both SMS accepted by Alibaba, their record never committed
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(h.stub.sends()) == 2
+
+    survivor = h.sender("survivor")
+    h.clock.advance(timedelta(seconds=LEASE_S))
+    assert await h.drain(survivor) == 2
+    assert len(h.stub.sends()) == 2, "no SMS sent twice"
+    assert {q["PhoneNumber"] for q in h.stub.queries()} == {"13800000001", "13800000002"}
+    sms = await h.rows("SELECT a.sender, a.outcome, a.reason FROM {s}.attempts a "
+                       "JOIN {s}.notices n USING (notice_id) WHERE n.channel = 'sms'")
+    assert len(sms) == 2 and all(s == "survivor" and o == "sent" for s, o, _ in sms)
+    assert all(r.startswith("already accepted by Alibaba at ") for _, _, r in sms)
+    assert await h.scalar("SELECT count(*) FROM {s}.notices WHERE status = 'sent'") == 4
+    assert [e.event_type for e in await h.notices_events(4)] == ["notice.sent"] * 4
+
+
+async def test_a_crash_before_the_sms_left_sends_it_once_after_asking(notify):
+    """The sender died after its claim, before the SMS left: Alibaba has no such send, so the
+    sender that takes it over sends it, once."""
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    await h.publish(h.topics.deadlines, ev.warned("M-1"))
+    await h.wait_notices(4)
+    dying = DiesBeforeSending()
+    doomed = h.sender("doomed", Channels(sms=dying, email=h.channels.email))
+    task = asyncio.create_task(doomed.run_once())
+    await asyncio.wait_for(dying.reached.wait(), 10)
+    await h.wait_notices(2, where="status = 'sent'")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert h.stub.sends() == []
+
+    h.clock.advance(timedelta(seconds=LEASE_S))
+    assert await h.drain(h.sender("survivor")) == 2
+    assert len(h.stub.queries()) == 4  # today and yesterday, for each of the two
+    assert Counter(r["OutId"] for r in h.stub.sends()) == Counter(
+        {n: 1 for n in await _sms_notice_ids(h)})
+
+
+async def _sms_notice_ids(h) -> list[str]:
+    return [r[0] for r in await h.rows("SELECT notice_id FROM {s}.notices WHERE channel = 'sms'")]

@@ -1,7 +1,9 @@
 """A tiny Alibaba-SMS-like HTTP server on 127.0.0.1 (asyncio streams, no framework).
 
 Tests script its answers: queue (status, json) replies, or a delay to provoke a client timeout;
-when the queue is empty it answers Code "OK". Every request's form fields are recorded.
+when the queue is empty it answers Code "OK". Every request's form fields are recorded. Like
+Alibaba it keeps the sends it accepted, by number and China-time day, and answers
+QuerySendDetails from them (or from `query_replies`, when a test scripts those).
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 OK_REPLY = {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "req-ok"}
 
@@ -20,6 +26,29 @@ class SmsProviderStub:
     delay_seconds: float = 0.0
     requests: list[dict[str, str]] = field(default_factory=list)
     server: asyncio.AbstractServer | None = None
+    accepted: list[dict] = field(default_factory=list)  # SmsSendDetailDTO rows of OK sends
+    query_replies: list[tuple[int, object]] = field(default_factory=list)
+
+    def sends(self) -> list[dict[str, str]]:
+        return [r for r in self.requests if r.get("Action") == "SendSms"]
+
+    def queries(self) -> list[dict[str, str]]:
+        return [r for r in self.requests if r.get("Action") == "QuerySendDetails"]
+
+    def _query(self, form: dict[str, str]) -> tuple[int, object]:
+        if self.query_replies:
+            return self.query_replies.pop(0)
+        rows = [r for r in self.accepted if r["PhoneNum"] == form["PhoneNumber"]
+                and r["SendDate"][:10].replace("-", "") == form["SendDate"]]
+        size, page = int(form["PageSize"]), int(form["CurrentPage"])
+        return 200, {"Code": "OK", "Message": "OK", "RequestId": "req-q",
+                     "TotalCount": str(len(rows)),
+                     "SmsSendDetailDTOs": {"SmsSendDetailDTO": rows[(page - 1) * size:page * size]}}
+
+    def _accept(self, form: dict[str, str]) -> None:
+        self.accepted.append({"OutId": form.get("OutId"), "PhoneNum": form.get("PhoneNumbers"),
+                              "SendStatus": 1, "TemplateCode": form.get("TemplateCode"),
+                              "SendDate": datetime.now(CHINA).strftime("%Y-%m-%d %H:%M:%S")})
 
     @property
     def url(self) -> str:
@@ -42,10 +71,16 @@ class SmsProviderStub:
             lines = head.decode("latin-1").split("\r\n")
             headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            self.requests.append(form)
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)
-            status, payload = self.replies.pop(0) if self.replies else (200, OK_REPLY)
+            if form.get("Action") == "QuerySendDetails":
+                status, payload = self._query(form)
+            else:
+                status, payload = self.replies.pop(0) if self.replies else (200, OK_REPLY)
+                if status == 200 and isinstance(payload, dict) and payload.get("Code") == "OK":
+                    self._accept(form)
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             writer.write(
                 f"HTTP/1.1 {status} STUB\r\nContent-Type: application/json\r\n"
