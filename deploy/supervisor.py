@@ -77,10 +77,11 @@ def main() -> int:
         # One shared virtual clock for every process: the campaign runs at demo speed.
         for k, v in demo_clock_env(DEMO_EPOCH, args.demo_speed, time.time()).items():
             env.setdefault(k, v)
-    # One process per service, each a static member of its consumer group under a fixed name:
-    # started again after a stop, it takes its partitions back at once.
+    # One process per service, each a static member of its consumer group under a name kept
+    # across runs ({hostname} is expanded by the settings): started again after a stop, it
+    # takes its partitions back at once.
     procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}"], cwd=ROOT,
-                                 env={"XN_KAFKA_INSTANCE_ID": f"{s}-1", **env})
+                                 env={"XN_KAFKA_INSTANCE_ID": f"{s}-{{hostname}}", **env})
              for s in available()}
     if demo:
         procs["demo"] = subprocess.Popen([sys.executable, "-m", "deploy.demo"], env=env, cwd=ROOT)

@@ -9,9 +9,10 @@ Guarantees, and where they come from:
   transaction of a few statements (not one transaction per notice);
 - a sender that dies after the channel accepted a message but before the record committed
   leaves a claim whose lease expires; the notice is then taken over `retaken`. A provider that
-  keeps its sends by our id is asked first (Alibaba SMS: QuerySendDetails by OutId; the local
-  outbox: the file is there) and its answer recorded as the send. Otherwise (SMTP, or Alibaba
-  not answering) it is sent again, ONCE more (at most one duplicate per crash). The e-mail
+  keeps its sends by our id is asked first (Alibaba SMS: QuerySendDetails by OutId) and its
+  answer recorded as the send; the local outbox finds the file already there when it sends.
+  Otherwise (SMTP, or Alibaba not answering) it is sent again, ONCE more (at most one
+  duplicate per crash). The e-mail
   Message-ID and the SMS OutId are derived from the notice id, so the receiving side can
   recognise the duplicate;
 - every outcome ends in a recorded state: sent, pending with a retry time, or failed (with a

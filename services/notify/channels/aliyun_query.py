@@ -29,21 +29,25 @@ class QueryFailed(Exception):
     """Alibaba did not answer the question; the caller sends again rather than lose the SMS."""
 
 
-def earlier_send(payload: object, out_id: str) -> DeliveryResult | None:
-    """The earlier send of `out_id` in one page of QuerySendDetails, as a DeliveryResult: one
+def earlier_send(payload: object, out_id: str) -> tuple[DeliveryResult | None, int]:
+    """(the earlier send of `out_id` in one page of QuerySendDetails, the day's total). A send
     that reached the carrier counts as the send; one the carrier failed does not (a second SMS
     is then no duplicate on the handset). Raises QueryFailed on an answer that is no page."""
     if not isinstance(payload, dict) or payload.get("Code") != "OK":
         code = payload.get("Code") if isinstance(payload, dict) else None
         message = payload.get("Message", "") if isinstance(payload, dict) else ""
         raise QueryFailed(scrub_personal_data(f"{code}: {message}" if code else "no result code"))
-    rows = (payload.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
-    for row in rows:
-        status = int(row.get("SendStatus", 0) or 0)
-        if row.get("OutId") == out_id and status in TAKEN:
-            return DeliveryResult.ok(None, reason=f"already accepted by Alibaba at "
-                                                  f"{row.get('SendDate')}: {TAKEN[status]}")
-    return None
+    try:
+        rows = (payload.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+        total = int(payload.get("TotalCount") or 0)
+        for row in rows:
+            status = int(row.get("SendStatus", 0) or 0)
+            if row.get("OutId") == out_id and status in TAKEN:
+                return DeliveryResult.ok(None, reason=f"already accepted by Alibaba at "
+                                                      f"{row.get('SendDate')}: {TAKEN[status]}"), total
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise QueryFailed(f"QuerySendDetails page not understood: {type(exc).__name__}") from None
+    return None, total
 
 
 async def find_earlier_send(client: httpx.AsyncClient, *, endpoint: str, access_key_id: str,
@@ -63,8 +67,8 @@ async def find_earlier_send(client: httpx.AsyncClient, *, endpoint: str, access_
                 payload = json.loads(response.content)
             except (httpx.HTTPError, ValueError) as exc:
                 raise QueryFailed(f"QuerySendDetails: {type(exc).__name__}") from None
-            if (found := earlier_send(payload, message.notice_id)) is not None:
+            found, total = earlier_send(payload, message.notice_id)
+            if found is not None:
                 return found
-            total = int(payload.get("TotalCount") or 0)
             page += 1
     return None

@@ -15,10 +15,14 @@ from datetime import datetime
 
 import httpx
 
+from shared.logs import get_logger
+
 from .aliyun_query import CHINA, QueryFailed, find_earlier_send
 from .aliyun_signature import common_params, signed_params
 from .base import DeliveryResult, OutgoingSms, scrub_personal_data
 from .rate_limit import TokenBucket
+
+log = get_logger(__name__)
 
 DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
 
@@ -133,5 +137,9 @@ class AliyunSmsChannel:
                 self._client, endpoint=s.endpoint, access_key_id=s.access_key_id,
                 secret=s.access_key_secret, region_id=s.region_id, message=message,
                 now=self._wall_clock(), timeout_s=s.timeout_seconds)
-        except QueryFailed:
+        except QueryFailed as exc:
+            # Sent again: at most one duplicate. Logged, because a key whose RAM policy lacks
+            # dysms:QuerySendDetails would otherwise turn every takeover into a silent re-send.
+            log.warning("Alibaba did not say whether it already took the SMS; sending again",
+                        notice_id=message.notice_id, reason=str(exc))
             return None

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 # Notice ids end up in Message-IDs and file names, so they are restricted to a safe alphabet.
 _NOTICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -98,7 +98,7 @@ class RecallsSends(Protocol):
     record under the notice id). Asked before re-sending a notice whose earlier sender died
     between send and record: a result means "already sent", None "send it"."""
 
-    async def earlier_send(self, message: OutgoingSms | OutgoingEmail) -> DeliveryResult | None: ...
+    async def earlier_send(self, message: Any) -> DeliveryResult | None: ...
 
 
 @runtime_checkable

@@ -242,3 +242,20 @@ async def test_a_crash_before_the_sms_left_sends_it_once_after_asking(notify):
 
 async def _sms_notice_ids(h) -> list[str]:
     return [r[0] for r in await h.rows("SELECT notice_id FROM {s}.notices WHERE channel = 'sms'")]
+
+
+async def test_a_plain_retry_is_not_a_takeover_and_asks_nothing(notify):
+    """A transient failure is recorded (the lease is cleared): its retry is sent without asking
+    Alibaba, which is asked only about notices whose earlier sender never recorded."""
+    h = notify
+    await h.publish(h.topics.roster, *ev.roster())
+    await h.wait_inbox(7)
+    h.stub.fail_times(2)  # both SMS refused for now: isv.BUSINESS_LIMIT_CONTROL
+    await h.publish(h.topics.deadlines, ev.warned("M-1"))
+    await h.wait_notices(4)
+    await h.drain()
+    assert await h.scalar("SELECT count(*) FROM {s}.notices WHERE status = 'pending'") == 2
+    h.clock.advance(timedelta(hours=1))
+    assert await h.drain() == 2
+    assert await h.scalar("SELECT count(*) FROM {s}.notices WHERE status = 'sent'") == 4
+    assert len(h.stub.sends()) == 4 and h.stub.queries() == []
