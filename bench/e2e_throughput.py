@@ -13,7 +13,9 @@ clock), accountability, notify (acknowledgement SMS, a file in the local outbox)
   throughput: `--events` published at once; events / (last notice sent − first publish);
   baseline: bench/baseline_bare_loop.py on the same broker/database, same N, same run (its
   three-stage form; the two-stage form used up to build 1fbb40a, for continuity; and the
-  guarded form, the same three stages with an inbox, an outbox and send-then-record)."""
+  guarded form, the same three stages with an inbox, an outbox and send-then-record);
+  disk_probe: CPU and wall time per notice file written through the outbox's own path
+  (bench/disk_probe.py), just after the throughput phase and after the baselines."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -30,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline_bare_loop import run_baseline  # noqa: E402
+from bench.disk_probe import probe  # noqa: E402
 from bench.e2e_support import (Bench, clone_open_deadlines, county_facts, cpu_snapshot,  # noqa: E402
                                door_message, intake_ids)
 from tests.support.infra import locate  # noqa: E402
@@ -141,6 +145,10 @@ async def main() -> None:
         out = {"units": args.units, "db_tls": server_ssl and not args.no_db_tls, "open_deadlines": args.open_deadlines,
                "latency": await latency(b, args.rate, args.seconds),
                "throughput": await throughput(b, args.events)}
+        # What a notice file costs on this disk now: it moves the run's figures (notify writes
+        # one per SMS, the bare loop one per event) and varies several-fold within minutes.
+        # Taken after the phase it explains, beside its files, so it does not disturb it.
+        out["disk_probe"] = {"services": probe(b.outbox, remove=False)}  # removed with it
         b.pids()  # for bench/profile_e2e.py
     finally:
         await b.stop()
@@ -162,6 +170,7 @@ async def main() -> None:
         out["guarded_baseline_events_per_s"] = round(guarded)
         out["guarded_baseline_cpu_ms_per_event"] = guarded_cpu
         out["ratio_to_guarded_baseline"] = round(rate / guarded, 3)
+        out["disk_probe"]["after the baselines"] = probe(Path(tempfile.gettempdir()))
     print(json.dumps(out, ensure_ascii=False, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1))
