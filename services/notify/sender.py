@@ -12,9 +12,8 @@ Guarantees, and where they come from:
   keeps its sends by our id is asked first (Alibaba SMS: QuerySendDetails by OutId) and its
   answer recorded as the send; the local outbox finds the file already there when it sends.
   Otherwise (SMTP, or Alibaba not answering) it is sent again, ONCE more (at most one
-  duplicate per crash). The e-mail
-  Message-ID and the SMS OutId are derived from the notice id, so the receiving side can
-  recognise the duplicate;
+  duplicate per crash). The e-mail Message-ID and the SMS OutId are derived from the notice
+  id, so the receiving side can recognise the duplicate;
 - every outcome ends in a recorded state: sent, pending with a retry time, or failed (with a
   NoticeFailed event and, if the route names one, a fallback notice on the other channel).
 """
@@ -228,8 +227,8 @@ class Sender:
                 notice_id=n.notice_id, correlation_id=str(n.correlation_id),
                 event_id=str(n.source_event_id), unit_id=n.unit_id, channel=n.channel)
             started = self._clock.now()
-            channel, message = self._channels.for_kind(n.channel), outgoing(n)
             try:
+                channel, message = self._channels.for_kind(n.channel), outgoing(n)
                 # Taken over from a sender that died between send and record: a provider that
                 # keeps its sends by our id is asked first, so nobody gets it twice.
                 if n.retaken and isinstance(channel, RecallsSends):

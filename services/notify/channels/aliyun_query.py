@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
+
+from shared.clock import local
 
 from .aliyun_signature import common_params, signed_params
 from .base import DeliveryResult, OutgoingSms, scrub_personal_data
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PAGE = 50  # Alibaba's largest page
 MAX_PAGES = 20  # a thousand SMS to one number in a day would be a fault in itself
 # SendStatus: 1 waiting for the carrier's receipt, 2 failed at the carrier, 3 delivered.
@@ -53,10 +53,9 @@ def earlier_send(payload: object, out_id: str) -> tuple[DeliveryResult | None, i
 async def find_earlier_send(client: httpx.AsyncClient, *, endpoint: str, access_key_id: str,
                             secret: str, region_id: str, message: OutgoingSms, now: datetime,
                             timeout_s: float) -> DeliveryResult | None:
-    today = now.astimezone(CHINA).date()
+    today = local(now).date()
     for day in (today, today - timedelta(days=1)):
-        page, total = 1, None
-        while total is None or ((page - 1) * PAGE < total and page <= MAX_PAGES):
+        for page in range(1, MAX_PAGES + 1):
             params = common_params(access_key_id, action="QuerySendDetails",
                                    version="2017-05-25", region_id=region_id)
             params.update(PhoneNumber=message.phone, SendDate=day.strftime("%Y%m%d"),
@@ -70,5 +69,6 @@ async def find_earlier_send(client: httpx.AsyncClient, *, endpoint: str, access_
             found, total = earlier_send(payload, message.notice_id)
             if found is not None:
                 return found
-            page += 1
+            if page * PAGE >= total:
+                break
     return None

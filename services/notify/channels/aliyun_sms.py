@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 
 from shared.logs import get_logger
 
-from .aliyun_query import CHINA, QueryFailed, find_earlier_send
+from .aliyun_query import QueryFailed, find_earlier_send
 from .aliyun_signature import common_params, signed_params
 from .base import DeliveryResult, OutgoingSms, scrub_personal_data
 from .rate_limit import TokenBucket
@@ -85,7 +85,7 @@ class AliyunSmsChannel:
         settings: AliyunSmsSettings,
         client: httpx.AsyncClient,
         rate_limiter: TokenBucket | None = None,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now(CHINA),
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         # The client is injected so the service owns its lifetime (connection pool, proxies).
         self.settings = settings

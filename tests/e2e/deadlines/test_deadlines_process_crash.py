@@ -12,9 +12,9 @@ import pytest
 from services.deadlines.domain import LOCAL_TZ
 from shared.clock import ScaledClock
 from shared.envelope import Envelope
-from shared.events.cases import MatterAccepted
-from tests.support.kafka import TopicReader, create_topics, publish
-from tests.support.processes import Deployment, create_database, drop_database, new_namespace
+from tests.e2e.deadlines.support import accepted, namespace
+from tests.support.kafka import TopicReader, publish
+from tests.support.processes import Deployment, drop_database
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -24,19 +24,8 @@ EPOCH = datetime(2026, 10, 12, 23, 58, 0, tzinfo=LOCAL_TZ)  # due in 120 virtual
 DUE = datetime(2026, 10, 12, 23, 59, 59, 999000, tzinfo=LOCAL_TZ)
 
 
-def accepted(matter_id: str, when: datetime, days: int) -> Envelope:
-    return Envelope.wrap(MatterAccepted(matter_id=matter_id, unit_id="JYJ", title="x",
-                                        promised_working_days=days, accepted_at=when,
-                                        handler_id="h"),
-                         key=matter_id, occurred_at=when, producer="e2e")
-
-
 async def test_sigkill_with_due_deadlines_pending_then_restart_fires_each_once(infra, tmp_path):
-    db, prefix = new_namespace()
-    dsn = await create_database(infra, db)
-    names = ["xn.roster", "xn.reports", "xn.matters", "xn.complaints", "xn.deadline-requests",
-             "xn.calendar", "xn.deadlines", "xn.dead-letter"]
-    await create_topics(infra.kafka_bootstrap, *(prefix + n for n in names))
+    db, prefix, dsn = await namespace(infra)
     anchor = time.time()
     clock = ScaledClock(EPOCH, SPEED, anchor)  # the same virtual time the process sees
     dep = Deployment(infra, dsn, prefix, tmp_path, extra_env={

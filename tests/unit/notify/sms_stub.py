@@ -9,15 +9,27 @@ QuerySendDetails from them (or from `query_replies`, when a test scripts those).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
+from urllib.parse import parse_qsl, quote
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from shared.clock import SHANGHAI
 
 OK_REPLY = {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "req-ok"}
+
+
+def signature_ok(form: dict[str, str], secret: str) -> bool:
+    """Check a request's Signature the way the provider does, independently of the client's
+    code: RFC 3986 encoding, sorted, "POST&%2F&…", HMAC-SHA1 with the secret + "&"."""
+    fields = {k: v for k, v in form.items() if k != "Signature"}
+    enc = lambda s: quote(s, safe="-_.~")  # noqa: E731
+    canonical = "&".join(f"{enc(k)}={enc(v)}" for k, v in sorted(fields.items()))
+    expected = hmac.new(f"{secret}&".encode(), f"POST&%2F&{enc(canonical)}".encode(), hashlib.sha1)
+    return form.get("Signature") == base64.b64encode(expected.digest()).decode()
 
 
 @dataclass
@@ -48,7 +60,7 @@ class SmsProviderStub:
     def _accept(self, form: dict[str, str]) -> None:
         self.accepted.append({"OutId": form.get("OutId"), "PhoneNum": form.get("PhoneNumbers"),
                               "SendStatus": 1, "TemplateCode": form.get("TemplateCode"),
-                              "SendDate": datetime.now(CHINA).strftime("%Y-%m-%d %H:%M:%S")})
+                              "SendDate": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")})
 
     @property
     def url(self) -> str:

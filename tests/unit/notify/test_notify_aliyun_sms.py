@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -18,6 +14,7 @@ from services.notify.channels import (
     OutgoingSms,
     classify_response,
 )
+from tests.unit.notify.sms_stub import signature_ok
 
 SECRET = "stub-secret"
 
@@ -59,12 +56,7 @@ async def test_ok_is_sent_with_bizid_and_a_valid_signature(sms_stub) -> None:
     assert form["Action"] == "SendSms" and form["SignName"] == "县效能办"
     assert form["TemplateCode"] == "SMS_000001" and form["OutId"] == "n-1"
     assert json.loads(form["TemplateParam"]) == {"name": "张华", "deadline": "2026年5月15日 17:30"}
-    # Verify the signature the way the provider would, independently of the client's code.
-    signature = form.pop("Signature")
-    enc = lambda s: quote(s, safe="-_.~")  # noqa: E731
-    canonical = "&".join(f"{enc(k)}={enc(v)}" for k, v in sorted(form.items()))
-    expected = hmac.new(f"{SECRET}&".encode(), f"POST&%2F&{enc(canonical)}".encode(), hashlib.sha1)
-    assert signature == base64.b64encode(expected.digest()).decode()
+    assert signature_ok(form, SECRET)
 
 
 async def test_invalid_number_is_permanent(sms_stub) -> None:

@@ -12,9 +12,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.deadlines.domain import LOCAL_TZ
 from shared.envelope import Envelope
-from shared.events.cases import MatterAccepted
-from tests.support.kafka import TopicReader, create_topics, publish
-from tests.support.processes import Deployment, create_database, drop_database, new_namespace
+from tests.e2e.deadlines.support import accepted, namespace
+from tests.support.kafka import TopicReader, publish
+from tests.support.processes import Deployment, drop_database
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -29,19 +29,12 @@ async def members(admin: AIOKafkaAdminClient, group: str) -> list[str]:
 
 
 def overdue(matter_id: str) -> bytes:
-    when = datetime(2026, 10, 8, 9, tzinfo=LOCAL_TZ)  # one working day, long past
-    return Envelope.wrap(MatterAccepted(matter_id=matter_id, unit_id="JYJ", title="x",
-                                        promised_working_days=1, accepted_at=when,
-                                        handler_id="h"),
-                         key=matter_id, occurred_at=when, producer="e2e").to_bytes()
+    """One working day from a day long past: due at once."""
+    return accepted(matter_id, datetime(2026, 10, 8, 9, tzinfo=LOCAL_TZ), 1).to_bytes()
 
 
 async def test_restarted_process_replaces_its_dead_self_in_the_group_and_consumes(infra, tmp_path):
-    db, prefix = new_namespace()
-    dsn = await create_database(infra, db)
-    names = ["xn.roster", "xn.reports", "xn.matters", "xn.complaints", "xn.deadline-requests",
-             "xn.calendar", "xn.deadlines", "xn.dead-letter"]
-    await create_topics(infra.kafka_bootstrap, *(prefix + n for n in names))
+    db, prefix, dsn = await namespace(infra)
     dep = Deployment(infra, dsn, prefix, tmp_path, extra_env={"XN_POLL_INTERVAL_S": "0.1"})
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
