@@ -25,6 +25,7 @@ from shared.health import HealthState, health_routes, since
 from shared.logs import configure_logging, get_logger
 from shared import topics
 from shared.messaging.admin import ensure_topics
+from shared.messaging.membership import watch_membership
 from shared.messaging.outbox import OutboxRelay, make_producer
 from shared.messaging.pipeline import Pipeline
 from shared.migrations import migrations_dir, upgrade_async
@@ -78,6 +79,8 @@ def build_runtime(service: str, schema: str, settings: ServiceSettings,
                  broker, http, health)
     health.readiness_probes["postgresql"] = lambda: _ping_db(engine)
     health.readiness_probes["kafka"] = lambda: _ping_kafka(producer)
+    health.readiness_probes["kafka_membership"] = watch_membership(
+        service, settings.kafka_instance_id).probe
     health.progress["outbox_relay"] = lambda: (since(relay.last_progress), True)
     health.progress["consumer"] = lambda: (since(pipeline.last_progress), _has_lag(broker))
     health_routes(http, health)

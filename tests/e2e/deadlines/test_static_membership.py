@@ -1,12 +1,15 @@
 """A service process joins its consumer group as a static member under XN_KAFKA_INSTANCE_ID
 (KIP-345), and, killed with SIGKILL and started again under that name, is the group's only
 member again and consumes. (That the broker then swaps members without waiting out the dead
-one's session is Kafka's part; docs/reliability.md gives the restart times measured.)"""
+one's session is Kafka's part; docs/reliability.md gives the restart times measured.) Two
+processes running under one name say so: they evict each other at every heartbeat, and each
+fails its readiness check naming the instance and logs an error."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -71,3 +74,32 @@ async def test_restarted_process_replaces_its_dead_self_in_the_group_and_consume
 async def _one_new_member(admin: AIOKafkaAdminClient, group: str, before: list[str]) -> bool:
     now = await members(admin, group)
     return len(now) == 1 and now[0] not in before and now[0].startswith(INSTANCE + "-")
+
+
+async def test_two_live_processes_under_one_name_are_reported_by_both(infra, tmp_path):
+    db, prefix, dsn = await namespace(infra)
+    dep = Deployment(infra, dsn, prefix, tmp_path)
+    try:
+        first = dep.start("deadlines", name="first", XN_KAFKA_INSTANCE_ID=INSTANCE)
+        await first.wait_ready()
+        second = dep.start("deadlines", name="second", XN_KAFKA_INSTANCE_ID=INSTANCE)
+        for proc in (first, second):
+            why = await wait_for(lambda p=proc: _membership_failing(p), timeout=90,
+                                 what=f"{proc.name} to report its contested membership")
+            assert f"XN_KAFKA_INSTANCE_ID={INSTANCE}" in why, why
+        for proc in (first, second):
+            assert "kafka group membership contested" in proc.log_path.read_text(), proc.tail()
+    finally:
+        dep.stop_all()
+        await drop_database(infra, db)
+
+
+async def _membership_failing(proc) -> str | None:
+    """The reason /readyz gives for the membership check, once it fails."""
+    try:
+        async with httpx.AsyncClient(timeout=2) as c:
+            r = await c.get(f"{proc.url}/readyz")
+    except httpx.HTTPError:
+        return None  # not serving yet
+    check = r.json().get("checks", {}).get("kafka_membership", "ok")
+    return check if r.status_code == 503 and check != "ok" else None
