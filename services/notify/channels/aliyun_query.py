@@ -10,6 +10,7 @@ yesterday there, whatever clock the rest of the service runs on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -52,10 +53,16 @@ def earlier_send(payload: object, out_id: str) -> tuple[DeliveryResult | None, i
 
 async def find_earlier_send(client: httpx.AsyncClient, *, endpoint: str, access_key_id: str,
                             secret: str, region_id: str, message: OutgoingSms, now: datetime,
-                            timeout_s: float) -> DeliveryResult | None:
+                            timeout_s: float,
+                            before_request: Callable[[], Awaitable[None]] | None = None,
+                            ) -> DeliveryResult | None:
+    """`before_request` is awaited before each page is asked for: the channel's token bucket, so
+    a burst of takeovers (a sender that died holding many notices) keeps to the account's pace."""
     today = local(now).date()
     for day in (today, today - timedelta(days=1)):
         for page in range(1, MAX_PAGES + 1):
+            if before_request is not None:
+                await before_request()
             params = common_params(access_key_id, action="QuerySendDetails",
                                    version="2017-05-25", region_id=region_id)
             params.update(PhoneNumber=message.phone, SendDate=day.strftime("%Y%m%d"),

@@ -136,7 +136,8 @@ class AliyunSmsChannel:
             return await find_earlier_send(
                 self._client, endpoint=s.endpoint, access_key_id=s.access_key_id,
                 secret=s.access_key_secret, region_id=s.region_id, message=message,
-                now=self._wall_clock(), timeout_s=s.timeout_seconds)
+                now=self._wall_clock(), timeout_s=s.timeout_seconds,
+                before_request=self._limiter.acquire if self._limiter is not None else None)
         except QueryFailed as exc:
             # Sent again: at most one duplicate. Logged, because a key whose RAM policy lacks
             # dysms:QuerySendDetails would otherwise turn every takeover into a silent re-send.

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from services.notify.channels import AliyunSmsChannel, AliyunSmsSettings, OutgoingSms
+from services.notify.channels import AliyunSmsChannel, AliyunSmsSettings, OutgoingSms, TokenBucket
 from tests.unit.notify.sms_stub import signature_ok
 
 SECRET = "stub-secret"
@@ -103,3 +103,26 @@ async def test_a_page_that_is_not_understood_means_send_again(sms_stub, page):
     sms_stub.query_replies.append((200, page))
     async with httpx.AsyncClient() as client:
         assert await channel_for(sms_stub, client).earlier_send(sms("n-1")) is None
+
+
+async def test_each_page_asked_for_waits_its_turn_in_the_channels_token_bucket(sms_stub):
+    """A mass takeover asks Alibaba once per notice: the questions keep to the account's pace
+    as the sends do, instead of earning Throttling answers (which would mean re-sends)."""
+    waited: list[int] = []
+
+    class CountingBucket(TokenBucket):
+        async def acquire(self) -> None:
+            waited.append(len(sms_stub.queries()))  # how many questions Alibaba had by then
+            await super().acquire()
+
+    settings = AliyunSmsSettings(access_key_id="stub-id", access_key_secret=SECRET,
+                                 sign_name="县效能办", endpoint=sms_stub.url,
+                                 template_codes={"deadline_warning": "SMS_000001"})
+    async with httpx.AsyncClient() as client:
+        channel = AliyunSmsChannel(settings, client, CountingBucket(1000))
+        for i in range(60):
+            assert (await channel.send(sms(f"n-{i:02d}"))).sent
+        waited.clear()
+        assert await channel.earlier_send(sms("n-absent")) is None
+    # Today's two pages and yesterday's one, each after its own turn in the bucket.
+    assert len(sms_stub.queries()) == 3 and waited == [0, 1, 2]
