@@ -102,10 +102,12 @@ def guarded_step(table: str, out, rows_per_record: int = 1):
 
 async def run_baseline(bootstrap: str, database_url: str, n: int,
                        two_stage: bool = False, cpu: dict[str, float] | None = None,
-                       guarded: bool = False) -> float:
+                       guarded: bool = False, leftovers: list[Path] | None = None) -> float:
     """Events per second through the bare stages. Given `cpu`, fills it with the ms of CPU per
     event of this process (the stages and the feeder that publishes the n records), the broker
-    and PostgreSQL, counted as bench/e2e_throughput.py counts the services'."""
+    and PostgreSQL, counted as bench/e2e_throughput.py counts the services'. Given
+    `leftovers`, the notice files are kept and their folder appended to it, for the caller to
+    delete once nothing more is measured."""
     door, canonical = unique("bare.door"), unique("bare.canonical")
     await create_topics(bootstrap, door, canonical, partitions=4)
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
@@ -213,7 +215,10 @@ async def run_baseline(bootstrap: str, database_url: str, n: int,
         return rate
     finally:
         await producer.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if leftovers is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            leftovers.append(folder)
         await delete_topics(bootstrap, names=(door, canonical))
         for t in tables:
             await conn.execute(f"DROP TABLE {t}")

@@ -180,12 +180,13 @@ class Bench:
                 out[f"{schema}_done_s"] = round(row[0][0].timestamp() - t0, 1)
         return out
 
-    async def stop(self) -> None:
+    async def stop(self, remove_files: bool = True) -> None:
         await self.producer.stop()
         await stop_all(self.dep)
-        # The SMS files hold (generated) phone numbers: none is left behind in /tmp. The
-        # services' logs stay, masked, for a run that went wrong.
-        shutil.rmtree(self.outbox, ignore_errors=True)
+        # The services' logs stay, masked, for a run that went wrong; the SMS files (generated
+        # phone numbers) unless the caller keeps them to delete later.
+        if remove_files:
+            shutil.rmtree(self.outbox, ignore_errors=True)
         await delete_topics(self.infra.kafka_bootstrap, prefix=self.prefix)
         for _ in range(10):  # an autovacuum worker on the fresh tables can hold it a moment
             try:
