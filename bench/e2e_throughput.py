@@ -16,10 +16,10 @@ clock), accountability, notify (acknowledgement SMS, a file in the local outbox)
   guarded form, the same three stages with an inbox, an outbox and send-then-record);
   disk_probe: CPU and wall time per notice file written through the outbox's own path
   (bench/disk_probe.py), just after the throughput phase and after the baselines.
-Every file the run writes is kept until the end and then left in place (listed as files_kept),
-unless `--remove-files`: deleting thousands of files makes creating files dearer for a while
-on this volume, so the run deletes nothing between its phases, and runs one after the other
-are best not separated by a mass deletion either."""
+Every file the run writes (~17,000 small files with the baselines) is kept until the end and
+then left in place (listed as files_kept), unless `--remove-files`: deleting thousands of files
+makes creating files dearer for a while on this volume, so the run deletes nothing between its
+phases, and runs one after the other are best not separated by a mass deletion either."""
 
 from __future__ import annotations
 
@@ -145,50 +145,53 @@ async def main() -> None:
     if infra is None:
         sys.exit(why)
     b = await Bench.start(infra, db_tls=not args.no_db_tls)
-    try:
-        b.units = await b.load_roster(county_facts(args.units))
-        await clone_open_deadlines(b, args.open_deadlines)
-        server_ssl = (await b.sql("SHOW ssl"))[0][0] == "on"
-        out = {"units": args.units, "db_tls": server_ssl and not args.no_db_tls, "open_deadlines": args.open_deadlines,
-               "latency": await latency(b, args.rate, args.seconds),
-               "throughput": await throughput(b, args.events)}
-        # What a notice file costs on this disk now: it moves the run's figures (notify writes
-        # one per SMS, the bare loop one per event) and varies several-fold within minutes.
-        # Taken after the phase it explains, beside its files, so it does not disturb it.
-        out["disk_probe"] = {"services": probe(b.outbox, remove=False)}  # kept with it
-        b.pids()  # for bench/profile_e2e.py
-    finally:
-        await b.stop(remove_files=False)
     # No file is deleted until the run is over: on this volume, creating files just after
     # thousands were deleted costs several times the CPU (the bare loop used 0.9–1.1 ms per
     # event right after the services' 8,000 files were removed, 0.2–0.6 otherwise), which
     # would slow the baseline and flatter the ratio.
     leftovers = [b.outbox]
-    if not args.no_baseline:
-        rate = out["throughput"]["events_per_s"]
-        base_cpu: dict[str, float] = {}
-        base = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
-                                  cpu=base_cpu, leftovers=leftovers)
-        out["baseline_events_per_s"] = round(base)
-        out["baseline_cpu_ms_per_event"] = base_cpu
-        out["ratio_to_baseline"] = round(rate / base, 3)
-        old = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
-                                 two_stage=True, leftovers=leftovers)
-        out["two_stage_baseline_events_per_s"] = round(old)
-        out["ratio_to_two_stage_baseline"] = round(rate / old, 3)
-        guarded_cpu: dict[str, float] = {}
-        guarded = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
-                                     cpu=guarded_cpu, guarded=True, leftovers=leftovers)
-        out["guarded_baseline_events_per_s"] = round(guarded)
-        out["guarded_baseline_cpu_ms_per_event"] = guarded_cpu
-        out["ratio_to_guarded_baseline"] = round(rate / guarded, 3)
-        probe_folder = Path(tempfile.mkdtemp(prefix="xn-bench-probe-"))
-        leftovers.append(probe_folder)
-        out["disk_probe"]["after the baselines"] = probe(probe_folder, remove=False)
-    if args.remove_files:
-        for folder in leftovers:
-            shutil.rmtree(folder, ignore_errors=True)
-    else:  # generated numbers, no one's personal data
+    try:
+        try:
+            b.units = await b.load_roster(county_facts(args.units))
+            await clone_open_deadlines(b, args.open_deadlines)
+            server_ssl = (await b.sql("SHOW ssl"))[0][0] == "on"
+            out = {"units": args.units, "db_tls": server_ssl and not args.no_db_tls, "open_deadlines": args.open_deadlines,
+                   "latency": await latency(b, args.rate, args.seconds),
+                   "throughput": await throughput(b, args.events)}
+            # What a notice file costs on this disk now: it moves the run's figures (notify
+            # writes one per SMS, the bare loop one per event) and varies several-fold within
+            # minutes. Taken after the phase it explains, beside its files, so it does not
+            # disturb it.
+            out["disk_probe"] = {"services": probe(b.outbox, remove=False)}  # kept with it
+            b.pids()  # for bench/profile_e2e.py
+        finally:
+            await b.stop(remove_files=False)
+        if not args.no_baseline:
+            rate = out["throughput"]["events_per_s"]
+            base_cpu: dict[str, float] = {}
+            base = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                                      cpu=base_cpu, leftovers=leftovers)
+            out["baseline_events_per_s"] = round(base)
+            out["baseline_cpu_ms_per_event"] = base_cpu
+            out["ratio_to_baseline"] = round(rate / base, 3)
+            old = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                                     two_stage=True, leftovers=leftovers)
+            out["two_stage_baseline_events_per_s"] = round(old)
+            out["ratio_to_two_stage_baseline"] = round(rate / old, 3)
+            guarded_cpu: dict[str, float] = {}
+            guarded = await run_baseline(infra.kafka_bootstrap, infra.database_url, args.events,
+                                         cpu=guarded_cpu, guarded=True, leftovers=leftovers)
+            out["guarded_baseline_events_per_s"] = round(guarded)
+            out["guarded_baseline_cpu_ms_per_event"] = guarded_cpu
+            out["ratio_to_guarded_baseline"] = round(rate / guarded, 3)
+            probe_folder = Path(tempfile.mkdtemp(prefix="xn-bench-probe-"))
+            leftovers.append(probe_folder)
+            out["disk_probe"]["after the baselines"] = probe(probe_folder, remove=False)
+    finally:
+        if args.remove_files:
+            for folder in leftovers:
+                shutil.rmtree(folder, ignore_errors=True)
+    if not args.remove_files:  # generated numbers, no one's personal data
         out["files_kept"] = [str(f) for f in leftovers]
     print(json.dumps(out, ensure_ascii=False, indent=1))
     if args.json:

@@ -5,7 +5,7 @@ at every heartbeat: each is told its member id is no longer known, rejoins, and 
 other. Both stay up and consume by fits. A check at start-up cannot see it (described from
 outside, a live twin looks just like the dead process a restart replaces), but the evictions
 themselves can: one now and then is a broker restart or a long stall, one every few seconds is a
-twin. aiokafka reports each eviction only as a warning in its log, so the watch reads that log.
+twin. aiokafka reports an eviction only in its log, so the watch reads that log.
 
 While evictions keep coming (`threshold` within `window_s`), the process says so: one error line
 naming the instance id, a failing `kafka_membership` readiness check, and the counter
@@ -18,21 +18,36 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from aiokafka.errors import UnknownMemberIdError
 from prometheus_client import Counter
 
 from shared.logs import get_logger
 
 log = get_logger(__name__)
 EVICTIONS = Counter("xn_kafka_group_evictions_total",
-                    "Times this process was told its consumer-group member id is unknown",
+                    "Times the broker told this process its consumer-group member id is unknown",
                     ["service"])
 COORDINATOR_LOGGER = "aiokafka.consumer.group_coordinator"
-# aiokafka 0.14's words (consumer/group_coordinator.py) when the broker no longer knows us.
+# aiokafka 0.14 says so in two places (consumer/group_coordinator.py): the heartbeat's warning,
+# with these words, and an offset commit's error, with the UnknownMemberIdError among its
+# arguments, once per partition. A busy consumer commits every batch, so it usually learns it
+# from a commit before its next heartbeat.
 EVICTED = "local member_id was not recognized"
-# A twin evicts each process at every heartbeat (3 s): 5 within a minute takes ~15 s to reach.
-# A broker restart costs one or two.
+# The lines of one eviction (a commit's, one per partition, and the heartbeat's) come within
+# moments of each other; a twin evicts each process about every 3 s (the heartbeat interval).
+SAME_EVICTION_S = 1.0
+# 5 within a minute takes a twin ~15 s to reach; a broker restart costs one or two.
 WINDOW_S = 60.0
 THRESHOLD = 5
+
+
+def is_eviction(record: logging.LogRecord) -> bool:
+    """From the record's template and arguments, not the formatted message: cheaper, and
+    nothing in it can raise."""
+    if isinstance(record.msg, str) and EVICTED in record.msg:
+        return True
+    args = record.args if isinstance(record.args, tuple) else ()
+    return any(isinstance(a, UnknownMemberIdError) for a in args)
 
 
 class MembershipWatch(logging.Filter):
@@ -50,31 +65,40 @@ class MembershipWatch(logging.Filter):
         self._reported = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if EVICTED in record.getMessage():
-            self.evicted()
+        try:
+            if is_eviction(record):
+                self.evicted()
+        except Exception:
+            # A filter's exception reaches whoever logged: aiokafka's heartbeat or offset
+            # commit, which the watch must never break.
+            pass
         return record.levelno >= self.shown_from
 
     def evicted(self) -> None:
+        now = self._now()
+        if self._seen and now - self._seen[-1] < SAME_EVICTION_S:
+            return  # another line of the same eviction
         EVICTIONS.labels(self.service).inc()
-        self._seen.append(self._now())
-        if self.contested and not self._reported:
+        self._seen.append(now)
+        if self.contested() and not self._reported:
             self._reported = True
             log.error("kafka group membership contested: this process keeps being evicted",
                       evictions=len(self._seen), window_s=self.window_s,
                       instance_id=self.instance_id, hint=self._hint())
 
-    @property
     def contested(self) -> bool:
+        """Whether `threshold` evictions fall within the last `window_s` (older ones are
+        forgotten here; below the threshold, a later episode is reported again)."""
         while self._seen and self._seen[0] < self._now() - self.window_s:
             self._seen.popleft()
         contested = len(self._seen) >= self.threshold
         if not contested:
-            self._reported = False  # a later episode is reported again
+            self._reported = False
         return contested
 
     async def probe(self) -> None:
         """Readiness: fails while evictions keep coming."""
-        if self.contested:
+        if self.contested():
             raise RuntimeError(f"evicted from the consumer group {len(self._seen)} times in "
                                f"{self.window_s:.0f} s; {self._hint()}")
 
@@ -86,8 +110,8 @@ class MembershipWatch(logging.Filter):
 
 
 def watch_membership(service: str, instance_id: str | None) -> MembershipWatch:
-    """Install the watch on aiokafka's coordinator logger (replacing one installed before, as
-    tests build several runtimes in one process) and return it."""
+    """Install the watch on aiokafka's coordinator logger and return it. Installed again (a
+    second runtime in one process), it replaces the earlier one instead of counting twice."""
     logger = logging.getLogger(COORDINATOR_LOGGER)
     shown_from = logging.getLogger("aiokafka").getEffectiveLevel()
     for old in [f for f in logger.filters if isinstance(f, MembershipWatch)]:

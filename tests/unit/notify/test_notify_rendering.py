@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from jinja2 import UndefinedError
@@ -22,6 +24,7 @@ from services.notify.messages import (
     ucs2_length,
 )
 from services.notify.messages.formatting import cn_datetime
+from services.notify.messages.rendering import DEFAULT_TEMPLATES_DIR
 from tests.unit.notify.samples import SAMPLES
 
 WARNING_KIND, WARNING = SAMPLES["deadline_warning"]
@@ -61,6 +64,18 @@ def test_html_part_is_escaped_and_text_part_is_not() -> None:
     email = NoticeRenderer().render_email(NoticeKind.MEASURE_DECIDED, hostile)
     assert "&lt;script&gt;x&lt;/script&gt; &amp; 其他" in email.html and "<script>" not in email.html
     assert "<script>x</script> & 其他" in email.text
+
+
+def test_a_value_a_macro_puts_into_html_is_escaped_there(tmp_path) -> None:
+    """An HTML template takes a macro's output as it is (_macros.j2 is not autoescaped), so the
+    macro escapes what it emphasises itself."""
+    shutil.copy(DEFAULT_TEMPLATES_DIR / "_macros.j2", tmp_path)
+    (tmp_path / "x.html.j2").write_text(
+        '{% from "_macros.j2" import rectify_by %}{{ rectify_by(notice, strong=true) }}')
+    notice = SimpleNamespace(rectification_continues=False, rectification_deadline=None,
+                             rectification_working_days="<i>3</i> & 4")
+    html = NoticeRenderer(templates_dir=tmp_path)._env.get_template("x.html.j2").render(notice=notice)
+    assert html == "自收到本通知之日起<strong>&lt;i&gt;3&lt;/i&gt; &amp; 4个工作日内</strong>"
 
 
 def test_bulletin_has_no_sms() -> None:
