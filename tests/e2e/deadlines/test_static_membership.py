@@ -7,6 +7,7 @@ fails its readiness check naming the instance and logs an error."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import httpx
@@ -77,19 +78,36 @@ async def _one_new_member(admin: AIOKafkaAdminClient, group: str, before: list[s
 
 
 async def test_two_live_processes_under_one_name_are_reported_by_both(infra, tmp_path):
+    """Under a steady stream: busy twins hear of each eviction from their offset commits
+    rather than their heartbeats (one run: 96 failed commits and no heartbeat warning in each
+    log; the test fails when the watch reads heartbeats only)."""
     db, prefix, dsn = await namespace(infra)
     dep = Deployment(infra, dsn, prefix, tmp_path)
+    feeding = asyncio.Event()
+
+    async def feed() -> None:
+        when, n = datetime(2026, 11, 20, 9, tzinfo=LOCAL_TZ), 0
+        while not feeding.is_set():
+            await publish(infra.kafka_bootstrap, prefix + "xn.matters", batch=True,
+                          *(accepted(f"M-{n + i}", when, 30).to_bytes() for i in range(20)))
+            n += 20
+            await asyncio.sleep(0.1)
+
     try:
         first = dep.start("deadlines", name="first", XN_KAFKA_INSTANCE_ID=INSTANCE)
         await first.wait_ready()
+        feeder = asyncio.create_task(feed())
         second = dep.start("deadlines", name="second", XN_KAFKA_INSTANCE_ID=INSTANCE)
         for proc in (first, second):
             why = await wait_for(lambda p=proc: _membership_failing(p), timeout=90,
                                  what=f"{proc.name} to report its contested membership")
             assert f"XN_KAFKA_INSTANCE_ID={INSTANCE}" in why, why
+        feeding.set()
+        await feeder
         for proc in (first, second):
             assert "kafka group membership contested" in proc.log_path.read_text(), proc.tail()
     finally:
+        feeding.set()
         dep.stop_all()
         await drop_database(infra, db)
 
