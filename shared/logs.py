@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -32,7 +35,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
     structlog.configure(
         # The level check first: a debug line in a hot path costs nothing at INFO (the chain,
         # masking included, would otherwise run and the stdlib logger drop the result).
-        processors=[structlog.stdlib.filter_by_level, *shared,
+        processors=[structlog.stdlib.filter_by_level, *shared, _hold,
                     structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
@@ -62,3 +65,50 @@ def _add_service(service: str):
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
     return structlog.get_logger(name)
+
+
+# Lines logged inside a consumer's transaction, held until it ends (see held_until_committed).
+_HELD: ContextVar[list[tuple[Any, str, dict[str, Any]]] | None] = ContextVar(
+    "xn_held_log_lines", default=None)
+
+
+def _hold(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Last before rendering: the line is complete (context, time, masking) when it is held."""
+    held = _HELD.get()
+    if held is None:
+        return event_dict
+    held.append((logger, method_name, event_dict))
+    raise structlog.DropEvent
+
+
+class HeldLines:
+    def __init__(self) -> None:
+        self.lines: list[tuple[Any, str, dict[str, Any]]] = []
+        self.committed = False
+
+    def commit(self) -> None:
+        """The transaction the lines belong to committed: they are written as they are."""
+        self.committed = True
+
+
+@contextmanager
+def held_until_committed() -> Iterator[HeldLines]:
+    """Lines logged (through structlog) inside wait until the block ends, then are written in
+    their order with their own time; marked `rolled_back: true` unless `commit()` was called.
+
+    A batch that fails is redone one message at a time, and a transaction that meets an outage is
+    retried: without this, a handler's "measure decided" line would be in the log once per
+    attempt, as if decided twice. With it, an operator following a case sees which lines took
+    effect, and still sees what a failed attempt did. Nothing is dropped."""
+    held = HeldLines()
+    token = _HELD.set(held.lines)
+    try:
+        yield held
+    finally:
+        _HELD.reset(token)
+        for logger, method_name, event_dict in held.lines:
+            if not held.committed:
+                event_dict["rolled_back"] = True
+            args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(
+                logger, method_name, event_dict)
+            getattr(logger, method_name)(*args, **kwargs)

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from shared.envelope import Envelope, UnknownEventType, is_registered
-from shared.logs import get_logger
+from shared.logs import get_logger, held_until_committed
 from shared.messaging.deadletter import RawMessage
 from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
 from shared.messaging.tx import Tx
@@ -156,6 +156,16 @@ async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[.
 
 
 async def _apply_all(p: Pipeline, items: list[_Item], handler, prepare: Prepare | None) -> set[int]:
+    # The handlers' lines wait for the commit: a batch redone (one at a time, or after an
+    # outage) would otherwise log each of its decisions once per attempt.
+    with held_until_committed() as lines:
+        applied = await _apply_all_once(p, items, handler, prepare)
+        lines.commit()
+    return applied
+
+
+async def _apply_all_once(p: Pipeline, items: list[_Item], handler,
+                          prepare: Prepare | None) -> set[int]:
     applied: set[int] = set()
     async with p._sessions() as session, session.begin():
         fresh = set((await session.execute(

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
 from shared.envelope import Envelope, UnknownEventType
-from shared.logs import get_logger
+from shared.logs import get_logger, held_until_committed
 from shared.messaging.deadletter import RawMessage, publish_dead_letter
 from shared.messaging.batch import Prepare, process_batch
 from shared.messaging.errors import PoisonMessage, explain, is_infrastructure_error
@@ -123,6 +123,13 @@ class Pipeline:
 
     async def _apply(self, event_id: uuid.UUID, label: str,
                      apply: Callable[[Tx], Awaitable[None]]) -> str:
+        with held_until_committed() as lines:  # a retried attempt's lines are marked as such
+            outcome = await self._apply_once(event_id, label, apply)
+            lines.commit()
+        return outcome
+
+    async def _apply_once(self, event_id: uuid.UUID, label: str,
+                          apply: Callable[[Tx], Awaitable[None]]) -> str:
         async with self._sessions() as session, session.begin():
             first = (await session.execute(
                 text(f'INSERT INTO "{self.schema}".inbox (consumer, event_id, topic) '

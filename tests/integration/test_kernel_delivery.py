@@ -17,6 +17,7 @@ from shared.messaging.deadletter import RawMessage
 from tests.integration.kernel_app.app import NotePosted, NoteStored, make_handler
 from tests.integration.kernel_app.fixtures import kernel  # noqa: F401  (fixture)
 from tests.support.kafka import TopicReader, publish
+from tests.support.logs import json_lines, service_logging
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -70,6 +71,28 @@ async def test_duplicate_delivery_is_stored_once_and_poison_does_not_block(infra
     finally:
         await out.stop()
         await dlq.stop()
+
+
+async def test_a_redone_batch_logs_each_decision_once_as_taken(infra, kernel, capsys):
+    """A batch holding a rejected event is redone one message at a time: the lines of the
+    failed attempt are written marked rolled_back, so each note is logged once as stored."""
+    kernel["forbidden"].add("forbidden")
+    notes = note("g1", "门难进"), note("b1", "forbidden"), note("g2", "脸难看")
+    out = await TopicReader(infra.kafka_bootstrap, kernel["out"]).start()
+    try:
+        with service_logging():
+            await publish(infra.kafka_bootstrap, kernel["in"], *(n.to_bytes() for n in notes),
+                          key=b"case-1", batch=True)
+            await wait_for(lambda: _has(out, 2), what="two NoteStored events")
+            lines = [e for e in json_lines(capsys.readouterr().err) if e["event"] == "note stored"]
+    finally:
+        await out.stop()
+    assert sorted(e["note_id"] for e in lines if not e.get("rolled_back")) == ["g1", "g2"]
+    rolled_back = [e["note_id"] for e in lines if e.get("rolled_back")]
+    if kernel["mode"] == "batch" and kernel["batches"][0] >= 2:  # g1 and b1 were together
+        assert rolled_back == ["g1"], lines
+    elif kernel["mode"] == "single":
+        assert rolled_back == [], lines
 
 
 async def test_dead_letter_replay_after_a_fix_applies_once(infra, kernel):

@@ -8,6 +8,7 @@ from pydantic import Field
 from sqlalchemy import text
 
 from shared.envelope import Envelope, EventPayload, event
+from shared.logs import get_logger
 from shared.messaging.errors import Rejected
 from shared.messaging.pipeline import Tx
 
@@ -35,6 +36,8 @@ def make_handler(out_topic: str, forbidden: set[str]):
         await tx.session.execute(
             text(f'INSERT INTO "{tx.schema}".notes (note_id, text) VALUES (:i, :t)'),
             {"i": note.note_id, "t": note.text})
+        # A logger per call: it takes the logging set up when it is used (a test's, if any).
+        get_logger(__name__).info("note stored", note_id=note.note_id)
         await tx.emit(out_topic, Envelope.wrap(
             NoteStored(note_id=note.note_id, length=len(note.text)), key=note.note_id,
             occurred_at=tx.clock.now(), producer="kernel-test", cause=env))
