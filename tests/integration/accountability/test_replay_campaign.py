@@ -68,11 +68,19 @@ async def test_live_equals_replay_for_a_generated_campaign(big):
     revised = await big.query("SELECT count(*) FROM {s}.measures WHERE revision > 0")
     assert revised[0][0] > 0  # arrival order did differ from business order
 
-    # appeals on a sample of measures: lodged in the window, then ruled every way
+    # appeals on a sample of measures: lodged in the window, then ruled every way. One measure
+    # per unit: an appeal freezes its measure and re-decides the unit's later faults, so an
+    # appeal on a later measure of the same unit would find it superseded or not depending on
+    # which of the two arrived first (they travel on different partitions).
     rnd = random.Random(5)
-    rows = await big.query("SELECT measure_id, person_id, decided_at, code FROM {s}.measures "
-                           "WHERE NOT superseded AND status = 'in_force' ORDER BY measure_id")
-    sample = rnd.sample(rows, 40)
+    rows = await big.query("SELECT unit_id, measure_id, person_id, decided_at, code "
+                           "FROM {s}.measures WHERE NOT superseded AND status = 'in_force' "
+                           "ORDER BY measure_id")
+    by_unit: dict[str, list] = {}
+    for unit, *measure in rows:
+        by_unit.setdefault(unit, []).append(tuple(measure))
+    sample = [rnd.choice(by_unit[unit]) for unit in sorted(by_unit)]
+    assert len(sample) >= 30, len(sample)
     base = await big.processed()
     for i, (mid, person, decided_at, code) in enumerate(sample):
         at = decided_at + timedelta(days=1)
