@@ -4,9 +4,9 @@ write path (unnamed file, link, one syncfs per group of 32).
     uv run python -m bench.disk_probe [folder] [--files 2000]
 
 On the shared machine this cost is not a constant: the same code measured 0.08–0.73 ms of CPU
-per file within minutes, depending on where on the (journal-less ext4) volume the folder's
-inodes land and on how many files were deleted there just before (every test and reliability
-run creates and deletes tens of thousands). Notify writes one file per SMS and the bare loop one
+per file within minutes, dearest after thousands of files were deleted shortly before (every
+test and reliability run creates and deletes tens of thousands; why the journal-less ext4
+volume behaves so was not pinned down). Notify writes one file per SMS and the bare loop one
 per event, so the end-to-end bench reports this figure next to its own (`disk_probe`)."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from services.notify.channels.outbox import GROUP_MAX, FileToWrite, write_files 
 def probe(folder: Path, files: int = 2000, remove: bool = True) -> dict[str, float]:
     """CPU (this thread) and wall time per file, written under `folder`/probe-*. Removed after
     unless `remove` is False: files deleted just before others are created make the creating
-    dearer for a while (the allocator passes over recently freed inodes), so a probe taken
-    before a measured phase leaves its files for the caller to remove afterwards."""
+    dearer for a while, so a probe taken before a measured phase leaves its files for the
+    caller to remove afterwards."""
     root = Path(tempfile.mkdtemp(prefix="probe-", dir=folder))
     try:
         now, made = datetime.now(UTC), set()

@@ -81,33 +81,26 @@ def _hold(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str
     raise structlog.DropEvent
 
 
-class HeldLines:
-    def __init__(self) -> None:
-        self.lines: list[tuple[Any, str, dict[str, Any]]] = []
-        self.committed = False
-
-    def commit(self) -> None:
-        """The transaction the lines belong to committed: they are written as they are."""
-        self.committed = True
-
-
 @contextmanager
-def held_until_committed() -> Iterator[HeldLines]:
+def held_until_committed() -> Iterator[None]:
     """Lines logged (through structlog) inside wait until the block ends, then are written in
-    their order with their own time; marked `rolled_back: true` unless `commit()` was called.
+    their order with their own time; marked `rolled_back: true` if the block raised. The block
+    is one transaction, committed as it ends.
 
     A batch that fails is redone one message at a time, and a transaction that meets an outage is
     retried: without this, a handler's "measure decided" line would be in the log once per
     attempt, as if decided twice. With it, an operator following a case sees which lines took
     effect, and still sees what a failed attempt did. Nothing is dropped."""
-    held = HeldLines()
-    token = _HELD.set(held.lines)
+    lines: list[tuple[Any, str, dict[str, Any]]] = []
+    token = _HELD.set(lines)
+    committed = False
     try:
-        yield held
+        yield
+        committed = True
     finally:
         _HELD.reset(token)
-        for logger, method_name, event_dict in held.lines:
-            if not held.committed:
+        for logger, method_name, event_dict in lines:
+            if not committed:
                 event_dict["rolled_back"] = True
             args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(
                 logger, method_name, event_dict)

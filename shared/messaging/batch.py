@@ -158,10 +158,8 @@ async def process_batch(p: Pipeline, msgs: list[RawMessage], handler: Callable[.
 async def _apply_all(p: Pipeline, items: list[_Item], handler, prepare: Prepare | None) -> set[int]:
     # The handlers' lines wait for the commit: a batch redone (one at a time, or after an
     # outage) would otherwise log each of its decisions once per attempt.
-    with held_until_committed() as lines:
-        applied = await _apply_all_once(p, items, handler, prepare)
-        lines.commit()
-    return applied
+    with held_until_committed():
+        return await _apply_all_once(p, items, handler, prepare)
 
 
 async def _apply_all_once(p: Pipeline, items: list[_Item], handler,

@@ -123,10 +123,8 @@ class Pipeline:
 
     async def _apply(self, event_id: uuid.UUID, label: str,
                      apply: Callable[[Tx], Awaitable[None]]) -> str:
-        with held_until_committed() as lines:  # a retried attempt's lines are marked as such
-            outcome = await self._apply_once(event_id, label, apply)
-            lines.commit()
-        return outcome
+        with held_until_committed():  # a retried attempt's lines are marked as such
+            return await self._apply_once(event_id, label, apply)
 
     async def _apply_once(self, event_id: uuid.UUID, label: str,
                           apply: Callable[[Tx], Awaitable[None]]) -> str:

@@ -15,12 +15,11 @@ log = get_logger("tests.held")
 
 def test_a_committed_attempts_lines_come_after_it_in_order_with_their_own_time(capsys):
     with service_logging():
-        with held_until_committed() as lines:
+        with held_until_committed():
             log.info("measure decided", case="C-1")
             log.debug("not at INFO")
             log.warning("late report", case="C-2")
             assert capsys.readouterr().err == ""  # held while the transaction runs
-            lines.commit()
         log.info("after")
         written = json_lines(capsys.readouterr().err)
     assert [e["event"] for e in written] == ["measure decided", "late report", "after"]
@@ -34,9 +33,8 @@ def test_a_failed_attempts_lines_are_written_marked_rolled_back(capsys):
             with held_until_committed():
                 log.info("measure decided", case="C-1")
                 raise RuntimeError("the batch holds a bad event")
-        with held_until_committed() as redo:
+        with held_until_committed():
             log.info("measure decided", case="C-1")
-            redo.commit()
         written = json_lines(capsys.readouterr().err)
     assert [(e["event"], e.get("rolled_back")) for e in written] == [
         ("measure decided", True), ("measure decided", None)]
@@ -46,10 +44,9 @@ def test_lines_are_masked_and_keep_their_context_when_held(capsys):
     import structlog
     with service_logging():
         structlog.contextvars.bind_contextvars(correlation_id="c-9")
-        with held_until_committed() as lines:
+        with held_until_committed():
             log.info("complaint from 13812345678")
             structlog.contextvars.clear_contextvars()  # as the next event's handler does
-            lines.commit()
         [line] = json_lines(capsys.readouterr().err)
     assert line["event"] == "complaint from 138****5678" and line["correlation_id"] == "c-9"
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 
+from shared.clock import SystemClock
 from shared.logs import get_logger
 
 from .aliyun_query import QueryFailed, find_earlier_send
@@ -85,7 +86,7 @@ class AliyunSmsChannel:
         settings: AliyunSmsSettings,
         client: httpx.AsyncClient,
         rate_limiter: TokenBucket | None = None,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wall_clock: Callable[[], datetime] = SystemClock().now,
     ) -> None:
         # The client is injected so the service owns its lifetime (connection pool, proxies).
         self.settings = settings
